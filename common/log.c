@@ -1,0 +1,84 @@
+/*
+ * Line-oriented logging to stderr, journal-aware (see log.h).
+ */
+#include "log.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *log_prog = "tier";           /* prefix of every line */
+static enum log_level log_max = LOG_LEVEL_INFO; /* most verbose level written */
+static int log_journal = -1; /* 1 under journald, -1 unknown */
+
+static const struct {
+	const char *name;
+	int syslog_prio;
+} log_levels[] = {
+	[LOG_LEVEL_ERROR] = { "error", 3 },
+	[LOG_LEVEL_WARN] = { "warn", 4 },
+	[LOG_LEVEL_INFO] = { "info", 6 },
+	[LOG_LEVEL_DEBUG] = { "debug", 7 },
+};
+
+void
+log_init(const char *progname, enum log_level level)
+{
+	log_prog = progname;
+	log_max = level;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+int
+log_level_parse(const char *text, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++) {
+		if (strcmp(text, log_levels[i].name) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return ERR_INVALID_ARG;
+}
+
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+
+	if (level > log_max)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_journal == 1) {
+		fprintf(
+		    stderr, "<%d>%s\n", log_levels[level].syslog_prio, line);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, ts.tv_nsec / 1000000,
+	    log_prog, log_levels[level].name, line);
+}
+
+#define LOG_FN(fn, level)                                                      \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vwrite(level, fmt, ap);                                    \
+		va_end(ap);                                                    \
+	}
+
+LOG_FN(log_error, LOG_LEVEL_ERROR)
+LOG_FN(log_warn, LOG_LEVEL_WARN)
+LOG_FN(log_info, LOG_LEVEL_INFO)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG)

@@ -1,0 +1,27 @@
+/*
+ * Logging to stderr. Under systemd (JOURNAL_STREAM set) each line carries a
+ * "<N>" syslog priority prefix so the journal records levels; elsewhere lines
+ * carry a UTC timestamp and the level name. Logging never exits the process.
+ */
+#ifndef TIER_LOG_H
+#define TIER_LOG_H
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN = 1,
+	LOG_LEVEL_INFO = 2,
+	LOG_LEVEL_DEBUG = 3,
+};
+
+/* Sets the program name shown in lines and the most verbose level written. */
+void log_init(const char *progname, enum log_level level);
+
+/* Parses "error", "warn", "info" or "debug"; returns 0 or ERR_INVALID_ARG. */
+int log_level_parse(const char *text, enum log_level *out);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * Protobuf packing and role names (see msg.h).
+ */
+#include "msg.h"
+#include "err.h"
+
+#include <string.h>
+
+int
+msg_pack(const ProtobufCMessage *m, struct buf *out)
+{
+	size_t n;
+	int r;
+
+	n = protobuf_c_message_get_packed_size(m);
+	if ((r = buf_reserve(out, n)) != 0)
+		return r;
+	protobuf_c_message_pack(m, out->data + out->len);
+	out->len += n;
+	return 0;
+}
+
+static const struct {
+	Tier__Role role;
+	const char *name;
+} msg_roles[] = {
+	{ TIER__ROLE__ROLE_BG_VP, "bg_vp" },
+	{ TIER__ROLE__ROLE_BU_VP, "bu_vp" },
+	{ TIER__ROLE__ROLE_SEGMENT_MGR, "segment_mgr" },
+	{ TIER__ROLE__ROLE_ACCOUNT_MGR, "account_mgr" },
+	{ TIER__ROLE__ROLE_RESEARCHER, "researcher" },
+	{ TIER__ROLE__ROLE_MARKETING_HEAD, "marketing_head" },
+	{ TIER__ROLE__ROLE_ADMIN, "admin" },
+	{ TIER__ROLE__ROLE_AUDITOR, "auditor" },
+};
+
+const char *
+msg_role_name(Tier__Role role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(msg_roles) / sizeof(msg_roles[0]); i++) {
+		if (msg_roles[i].role == role)
+			return msg_roles[i].name;
+	}
+	return "unspecified";
+}
+
+int
+msg_role_parse(const char *name, Tier__Role *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(msg_roles) / sizeof(msg_roles[0]); i++) {
+		if (strcmp(msg_roles[i].name, name) == 0) {
+			*out = msg_roles[i].role;
+			return 0;
+		}
+	}
+	return ERR_INVALID_ARG;
+}
+
+const char *
+msg_role_names(void)
+{
+	return "bg_vp, bu_vp, segment_mgr, account_mgr, researcher, "
+	       "marketing_head, admin, auditor";
+}
+
+const char *
+msg_error_code_name(Tier__ErrorCode code)
+{
+	const ProtobufCEnumValue *v;
+	static const char prefix[] = "ERROR_CODE_";
+	static char lower[64];
+	size_t i;
+
+	/* Derived from the .proto so the names cannot drift from it. */
+	v = protobuf_c_enum_descriptor_get_value(
+	    &tier__error_code__descriptor, (int)code);
+	if (v == NULL)
+		return "unknown";
+	/* protobuf-c's name is the full one: "ERROR_CODE_NOT_FOUND". */
+	const char *n = strncmp(v->name, prefix, sizeof(prefix) - 1) == 0
+			    ? v->name + sizeof(prefix) - 1
+			    : v->name;
+	for (i = 0; n[i] != '\0' && i < sizeof(lower) - 1; i++)
+		lower[i] =
+		    (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
+	lower[i] = '\0';
+	return lower;
+}

@@ -1,0 +1,36 @@
+/*
+ * What client and server share above the channel: the protocol constants of
+ * the handshake, protobuf packing with size limits, and the names of roles.
+ */
+#ifndef TIER_MSG_H
+#define TIER_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "tier.pb-c.h"
+
+#define MSG_PROTOCOL_VERSION 1
+/* Mixed into the handshake hash: a peer with another prologue fails it. */
+#define MSG_PROLOGUE "tier protocol 1"
+#define MSG_VERSION  "0.1.0"
+
+/* Largest request a server accepts, largest response a client accepts. */
+#define MSG_MAX_REQUEST  (1u << 20)
+#define MSG_MAX_RESPONSE (64u << 20)
+
+/* Packs m and appends it to out. Returns 0 or ERR_ALLOC. */
+int msg_pack(const ProtobufCMessage *m, struct buf *out);
+
+/* Role names as users type them ("bu_vp"), and back. */
+const char *msg_role_name(Tier__Role role);
+/* Returns 0 and sets *out, or ERR_INVALID_ARG for an unknown name. */
+int msg_role_parse(const char *name, Tier__Role *out);
+/* A comma-separated list of all role names, for error hints. */
+const char *msg_role_names(void);
+
+/* The ErrorCode's name ("permission_denied"), for JSON output and logs. */
+const char *msg_error_code_name(Tier__ErrorCode code);
+
+#endif
