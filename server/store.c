@@ -1,0 +1,551 @@
+/*
+ * The SQLite store: opening the database durably (WAL, synchronous=FULL),
+ * versioned schema migrations, transactions with per-request savepoints, and
+ * every query tierd makes. No SQL exists outside this file.
+ */
+#include "tierd.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Schema migrations, in order. migrations[i] takes the schema from version i to
+ * i + 1; PRAGMA user_version records the version reached. Never edit a
+ * migration that has shipped: add a new one.
+ */
+static const char *const store_migrations[] = {
+	/* 1: users and their enrolment codes */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role INTEGER NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  display_name TEXT NOT NULL DEFAULT '',"
+	"  public_key BLOB UNIQUE CHECK (public_key IS NULL OR"
+	"    length(public_key) = 32),"
+	"  created_at INTEGER NOT NULL,"
+	"  enrolled_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE enrol_codes ("
+	"  hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER,"                      /* NULL until redeemed */
+	"  superseded INTEGER NOT NULL DEFAULT 0" /* 1 once a newer code exists
+						   */
+	");"
+	"CREATE INDEX enrol_codes_user ON enrol_codes(user_id);",
+};
+
+#define STORE_SCHEMA_VERSION                                                   \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+/* Every statement tierd runs, prepared once at open. */
+enum store_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
+	STMT_USER_BY_KEY,
+	STMT_USER_BY_NAME,
+	STMT_USER_BY_ID,
+	STMT_USER_INSERT,
+	STMT_USER_LIST,
+	STMT_USER_BIND_KEY,
+	STMT_CODE_SUPERSEDE,
+	STMT_CODE_INSERT,
+	STMT_CODE_FIND,
+	STMT_CODE_USE,
+	STMT__COUNT,
+};
+
+#define STORE_USER_COLUMNS                                                     \
+	"id, name, role, scope, display_name, public_key, created_at, "        \
+	"enrolled_at"
+
+static const char *const store_sql[STMT__COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT request",
+	[STMT_RELEASE] = "RELEASE request",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO request",
+	[STMT_USER_BY_KEY] =
+	    "SELECT " STORE_USER_COLUMNS " FROM users WHERE public_key = ?1",
+	[STMT_USER_BY_NAME] =
+	    "SELECT " STORE_USER_COLUMNS " FROM users WHERE name = ?1",
+	[STMT_USER_BY_ID] =
+	    "SELECT " STORE_USER_COLUMNS " FROM users WHERE id = ?1",
+	[STMT_USER_INSERT] = "INSERT INTO users (name, role, scope, "
+			     "display_name, created_at) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_USER_LIST] = "SELECT " STORE_USER_COLUMNS
+			   " FROM users WHERE name > ?1 ORDER BY name LIMIT ?2",
+	[STMT_USER_BIND_KEY] = "UPDATE users SET public_key = ?2, "
+			       "enrolled_at = ?3 WHERE id = ?1",
+	[STMT_CODE_SUPERSEDE] = "UPDATE enrol_codes SET superseded = 1 "
+				"WHERE user_id = ?1 AND used_at IS NULL",
+	[STMT_CODE_INSERT] = "INSERT INTO enrol_codes (hash, user_id, "
+			     "created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+	[STMT_CODE_FIND] = "SELECT user_id, expires_at, used_at, superseded "
+			   "FROM enrol_codes WHERE hash = ?1",
+	[STMT_CODE_USE] = "UPDATE enrol_codes SET used_at = ?2 "
+			  "WHERE hash = ?1 AND used_at IS NULL",
+};
+
+struct store {
+	sqlite3 *db;                     /* the connection; tierd has one */
+	sqlite3_stmt *stmt[STMT__COUNT]; /* prepared at open */
+	int schema_version;              /* after migration */
+};
+
+/* Resets a statement for reuse after the caller is done with its rows. */
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt which)
+{
+	sqlite3_stmt *s = st->stmt[which];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Runs a statement that returns no rows. Returns 0 or ERR_STORE. */
+static int
+store_exec_stmt(struct store *st, enum store_stmt which)
+{
+	sqlite3_stmt *s = store_stmt(st, which);
+	int rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error(
+		    "store: %s: %s", store_sql[which], sqlite3_errmsg(st->db));
+		return ERR_STORE;
+	}
+	return 0;
+}
+
+static int
+store_exec(struct store *st, const char *sql, char *why, size_t why_len)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(why, why_len, "%s", msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return ERR_STORE;
+	}
+	return 0;
+}
+
+/* Brings the schema from PRAGMA user_version to STORE_SCHEMA_VERSION, one
+ * migration per transaction. */
+static int
+store_migrate(struct store *st, char *why, size_t why_len)
+{
+	sqlite3_stmt *s = NULL;
+	char sql[64];
+	int version, r;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(why, why_len, "cannot read schema version: %s",
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return ERR_STORE;
+	}
+	version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(why, why_len,
+		    "database schema version %d is newer than this tierd "
+		    "understands (%d); run a newer tierd",
+		    version, STORE_SCHEMA_VERSION);
+		return ERR_STORE;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		if ((r = store_exec(st, "BEGIN IMMEDIATE", why, why_len)) != 0)
+			return r;
+		snprintf(
+		    sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		if (store_exec(st, store_migrations[version], why, why_len) !=
+			0 ||
+		    store_exec(st, sql, why, why_len) != 0 ||
+		    store_exec(st, "COMMIT", why, why_len) != 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return ERR_STORE;
+		}
+		log_info("store: schema migrated to version %d", version + 1);
+	}
+	st->schema_version = version;
+	return 0;
+}
+
+int
+store_open(struct store **out, const char *path, char *why, size_t why_len)
+{
+	struct store *st;
+	int i, r = ERR_STORE;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return ERR_ALLOC;
+	if (sqlite3_open_v2(path, &st->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		snprintf(why, why_len, "cannot open %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	/* --init-admin may run beside a live tierd: wait for its commits. */
+	sqlite3_busy_timeout(st->db, 5000);
+	/*
+	 * WAL with synchronous=FULL: a COMMIT returns only after the WAL is
+	 * fsynced, so an acknowledged write survives kill -9 and power loss.
+	 */
+	if ((r = store_exec(st,
+		 "PRAGMA journal_mode = WAL;"
+		 "PRAGMA synchronous = FULL;"
+		 "PRAGMA foreign_keys = ON;"
+		 "PRAGMA trusted_schema = OFF;",
+		 why, why_len)) != 0)
+		goto out;
+	if ((r = store_migrate(st, why, why_len)) != 0)
+		goto out;
+	for (i = 0; i < STMT__COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+			NULL) != SQLITE_OK) {
+			snprintf(why, why_len, "cannot prepare \"%s\": %s",
+			    store_sql[i], sqlite3_errmsg(st->db));
+			r = ERR_STORE;
+			goto out;
+		}
+	}
+	*out = st;
+	st = NULL;
+	r = 0;
+out:
+	store_close(st);
+	return r;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_schema_version(const struct store *st)
+{
+	return st->schema_version;
+}
+
+const char *
+store_engine(void)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "sqlite %s", sqlite3_libversion());
+	return name;
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+/* Transactions
+ * ---------------------------------------------------------------*/
+
+int
+store_begin(struct store *st)
+{
+	return store_exec_stmt(st, STMT_BEGIN);
+}
+
+int
+store_commit(struct store *st)
+{
+	return store_exec_stmt(st, STMT_COMMIT);
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		store_exec_stmt(st, STMT_ROLLBACK);
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_exec_stmt(st, STMT_SAVEPOINT);
+}
+
+int
+store_release(struct store *st)
+{
+	return store_exec_stmt(st, STMT_RELEASE);
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE then drops it. */
+	store_exec_stmt(st, STMT_ROLLBACK_TO);
+	store_exec_stmt(st, STMT_RELEASE);
+}
+
+/* Users
+ * ----------------------------------------------------------------------*/
+
+static void
+store_copy_text(char *dst, size_t dst_len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, dst_len, "%s", t ? (const char *)t : "");
+}
+
+/* Fills u from a row of STORE_USER_COLUMNS. */
+static void
+store_row_user(sqlite3_stmt *s, struct store_user *u)
+{
+	const void *key;
+
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(s, 0);
+	store_copy_text(u->name, sizeof(u->name), s, 1);
+	u->role = (Tier__Role)sqlite3_column_int(s, 2);
+	store_copy_text(u->scope, sizeof(u->scope), s, 3);
+	store_copy_text(u->display_name, sizeof(u->display_name), s, 4);
+	key = sqlite3_column_blob(s, 5);
+	if (key != NULL && sqlite3_column_bytes(s, 5) == KEYS_LEN) {
+		memcpy(u->public_key, key, KEYS_LEN);
+		u->has_key = 1;
+	}
+	u->created_at = sqlite3_column_int64(s, 6);
+	u->enrolled_at = sqlite3_column_int64(s, 7);
+}
+
+/* Steps a single-row user query. */
+static int
+store_user_one(struct store *st, sqlite3_stmt *s, struct store_user *out)
+{
+	int rc, r;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		store_row_user(s, out);
+		r = 0;
+	} else if (rc == SQLITE_DONE) {
+		r = ERR_NOT_FOUND;
+	} else {
+		log_error("store: user lookup: %s", sqlite3_errmsg(st->db));
+		r = ERR_STORE;
+	}
+	sqlite3_reset(s);
+	return r;
+}
+
+int
+store_user_by_key(
+    struct store *st, const uint8_t pub[KEYS_LEN], struct store_user *out)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_BY_KEY);
+
+	sqlite3_bind_blob(s, 1, pub, KEYS_LEN, SQLITE_STATIC);
+	return store_user_one(st, s, out);
+}
+
+int
+store_user_by_name(struct store *st, const char *name, struct store_user *out)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_BY_NAME);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return store_user_one(st, s, out);
+}
+
+int
+store_user_insert(struct store *st, struct store_user *u)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_INSERT);
+	int rc;
+
+	sqlite3_bind_text(s, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)u->role);
+	sqlite3_bind_text(s, 3, u->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, u->display_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, u->created_at);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return ERR_EXISTS;
+	if (rc != SQLITE_DONE) {
+		log_error("store: user insert: %s", sqlite3_errmsg(st->db));
+		return ERR_STORE;
+	}
+	u->id = sqlite3_last_insert_rowid(st->db);
+	u->has_key = 0;
+	u->enrolled_at = 0;
+	return 0;
+}
+
+int
+store_user_list(struct store *st, const char *after, unsigned limit,
+    struct store_user **out, size_t *n)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_LIST);
+	struct store_user *users;
+	size_t count = 0;
+	int rc;
+
+	if ((users = calloc(limit ? limit : 1, sizeof(*users))) == NULL)
+		return ERR_ALLOC;
+	sqlite3_bind_text(s, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)limit);
+	while (count < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		store_row_user(s, &users[count++]);
+	if (count < limit && rc != SQLITE_DONE) {
+		log_error("store: user list: %s", sqlite3_errmsg(st->db));
+		sqlite3_reset(s);
+		free(users);
+		return ERR_STORE;
+	}
+	sqlite3_reset(s);
+	*out = users;
+	*n = count;
+	return 0;
+}
+
+int
+store_user_bind_key(
+    struct store *st, int64_t user_id, const uint8_t pub[KEYS_LEN], int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_BIND_KEY);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_blob(s, 2, pub, KEYS_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return ERR_EXISTS;
+	if (rc != SQLITE_DONE) {
+		log_error("store: bind key: %s", sqlite3_errmsg(st->db));
+		return ERR_STORE;
+	}
+	return sqlite3_changes(st->db) == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+/* Enrolment codes
+ * ------------------------------------------------------------*/
+
+int
+store_code_insert(struct store *st, int64_t user_id, const uint8_t hash[32],
+    int64_t expires_at, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, STMT_CODE_SUPERSEDE);
+	sqlite3_bind_int64(s, 1, user_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	s = store_stmt(st, STMT_CODE_INSERT);
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires_at);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+fail:
+	log_error("store: code insert: %s", sqlite3_errmsg(st->db));
+	return ERR_STORE;
+}
+
+int
+store_code_redeem(struct store *st, const uint8_t hash[32], int64_t now,
+    int64_t *user_id, enum store_code_status *status, int64_t *expired_at)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_CODE_FIND);
+	int64_t uid, expires;
+	int rc, used, superseded;
+
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		*status = STORE_CODE_UNKNOWN;
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		log_error("store: code lookup: %s", sqlite3_errmsg(st->db));
+		sqlite3_reset(s);
+		return ERR_STORE;
+	}
+	uid = sqlite3_column_int64(s, 0);
+	expires = sqlite3_column_int64(s, 1);
+	used = sqlite3_column_type(s, 2) != SQLITE_NULL;
+	superseded = sqlite3_column_int(s, 3);
+	sqlite3_reset(s);
+
+	if (used)
+		*status = STORE_CODE_USED;
+	else if (superseded)
+		*status = STORE_CODE_UNKNOWN;
+	else if (expires <= now) {
+		*status = STORE_CODE_EXPIRED;
+		*expired_at = expires;
+	} else {
+		s = store_stmt(st, STMT_CODE_USE);
+		sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
+			log_error(
+			    "store: code use: %s", sqlite3_errmsg(st->db));
+			return ERR_STORE;
+		}
+		*status = STORE_CODE_OK;
+		*user_id = uid;
+	}
+	return 0;
+}
+
+int
+store_user_get(struct store *st, int64_t id, struct store_user *out)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_USER_BY_ID);
+
+	sqlite3_bind_int64(s, 1, id);
+	return store_user_one(st, s, out);
+}
