@@ -1,0 +1,417 @@
+/*
+ * tier's one internal header: the map of the command-line client, one banner
+ * per source file. A command travels main.c (global options) -> cmd.c (the
+ * subcommand table) -> cmd_*.c (options, request) -> conn.c (connect, Noise
+ * handshake, pin check in known.c, encrypted request and response) ->
+ * output.c (table or JSON, errors and exit codes).
+ *
+ * The test binary links this client library together with the server's, so
+ * no exported name may repeat one of tierd's: config.c uses the prefix cfg_
+ * and the subcommand handlers end in _main, as in wireguard-tools.
+ */
+#ifndef TIER_CLIENT_H
+#define TIER_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "keys.h"
+#include "msg.h"
+
+/* Exit statuses: stable, documented by "tier help exit-codes". */
+enum exit_code {
+	EXIT_OK = 0,           /* success */
+	EXIT_OTHER = 1,        /* any other failure, INTERNAL included */
+	EXIT_USAGE = 2,        /* bad flags, arguments or local settings */
+	EXIT_CONNECT = 3,      /* cannot connect, connection lost, timeout */
+	EXIT_HANDSHAKE = 4,    /* handshake failed: not a tier 1 server */
+	EXIT_KEY_CHANGED = 5,  /* the server's key differs from its pin */
+	EXIT_DENIED = 6,       /* unknown key, enrolment refused, role */
+	EXIT_NOT_FOUND = 7,    /* no such record */
+	EXIT_CONFLICT = 8,     /* already exists or changed meanwhile */
+	EXIT_REJECTED = 9,     /* the server rejected the request as invalid */
+	EXIT_UNAVAILABLE = 10, /* the server is busy or stopping: retry */
+};
+
+/* config.c ------------------------------------------------------------------*/
+
+/*
+ * Where the client's settings come from, in rising precedence: built-in
+ * defaults, the INI file CONFIGDIR/config, the environment (TIER_SERVER,
+ * TIER_OUTPUT), command-line flags. TIER_CONFIG_DIR or --config-dir replace
+ * the whole directory.
+ */
+
+#define CFG_DEFAULT_PORT "7433"
+
+enum cfg_output {
+	CFG_OUTPUT_TABLE, /* aligned columns and labelled lines, for people */
+	CFG_OUTPUT_JSON,  /* one pretty-printed JSON object per command */
+};
+
+struct cfg {
+	/* Command-line flags, not owned; NULL when not given. */
+	const char *flag_server;     /* --server */
+	const char *flag_output;     /* --output */
+	const char *flag_config_dir; /* --config-dir */
+
+	/* Resolved by cfg_load; owned, freed by cfg_free. */
+	char *dir;        /* configuration directory (may not exist yet) */
+	char *file;       /* DIR/config */
+	char *known_path; /* DIR/known_servers */
+	char *key_path;   /* identity key: [client] key, or DIR/id_x25519 */
+	char *server;     /* "host:port", or NULL when none is configured */
+	const char *server_from; /* where server came from, for messages */
+	int server_in_file;      /* the config file names a server */
+	enum cfg_output output;  /* how results are printed */
+};
+
+/*
+ * Resolves the configuration from defaults, file, environment and the flag_*
+ * fields already set in c. Problems are reported on stderr. Returns 0,
+ * ERR_CONFIG (a bad value, named in the message), ERR_SYSTEM (the file
+ * exists but cannot be read) or ERR_ALLOC. cfg_free releases what it set,
+ * whatever it returned.
+ */
+int cfg_load(struct cfg *c);
+
+/* Frees what cfg_load allocated (keeps the flag_* fields); NULL is allowed. */
+void cfg_free(struct cfg *c);
+
+/* Parses "table" or "json". Returns 0 or ERR_INVALID_ARG. */
+int cfg_output_parse(const char *text, enum cfg_output *out);
+
+/*
+ * Creates the configuration directory (mode 0700) and any missing parent.
+ * Returns 0 or ERR_SYSTEM, reporting the failure on stderr.
+ */
+int cfg_dir_ensure(const struct cfg *c);
+
+/*
+ * Records server in the config file's [client] section, replacing an empty
+ * "server =" line, keeping everything else. Returns 0, ERR_SYSTEM or
+ * ERR_ALLOC.
+ */
+int cfg_save_server(const struct cfg *c, const char *server);
+
+/*
+ * Reads a whole file into a NUL-terminated heap string owned by the caller.
+ * Returns 0, ERR_SYSTEM (errno ENOENT when missing) or ERR_ALLOC.
+ */
+int cfg_file_read(const char *path, char **out, size_t *len);
+
+/*
+ * Replaces path atomically (temporary file in the same directory, fsync,
+ * rename) with data, mode 0600. Returns 0 or ERR_SYSTEM.
+ */
+int cfg_file_write(const char *path, const char *data, size_t len);
+
+/* known.c -------------------------------------------------------------------*/
+
+/*
+ * Server key pinning, trust on first use: CONFIGDIR/known_servers holds one
+ * "host:port BASE64KEY" line per server. Blank lines and lines starting with
+ * '#' are ignored.
+ */
+
+enum known_result {
+	KNOWN_NEW,     /* no line for this server yet */
+	KNOWN_MATCH,   /* the pinned key is the one offered */
+	KNOWN_CHANGED, /* a different key is pinned: refuse */
+};
+
+/*
+ * Looks address up in the file at path (missing file: KNOWN_NEW). For
+ * KNOWN_MATCH and KNOWN_CHANGED, pinned receives the pinned key and *line its
+ * line number. Returns 0, ERR_SYSTEM, ERR_ALLOC, or ERR_KEY_FORMAT when the
+ * line for address has an unreadable key (*line names it).
+ */
+int known_lookup(const char *path, const char *address,
+    const uint8_t key[KEYS_LEN], enum known_result *result,
+    uint8_t pinned[KEYS_LEN], int *line);
+
+/*
+ * Appends a pin for address to the file at path, creating it, atomically and
+ * with mode 0600. Returns 0, ERR_SYSTEM or ERR_ALLOC.
+ */
+int known_add(
+    const char *path, const char *address, const uint8_t key[KEYS_LEN]);
+
+/* conn.c --------------------------------------------------------------------*/
+
+/*
+ * One connection to tierd: TCP with timeouts, the Noise_XX handshake as
+ * initiator, the pin check, then request/response over the channel.
+ */
+
+#define CONN_CONNECT_TIMEOUT_MS 10000 /* per address tried */
+#define CONN_IO_TIMEOUT_MS      30000 /* per wait for the server */
+
+struct conn;
+
+/* How the server's key was verified on this connection. */
+enum conn_pin {
+	CONN_PIN_MATCHED, /* equal to the key pinned earlier */
+	CONN_PIN_NEW,     /* first contact: pinned now */
+};
+
+/*
+ * Splits "host:port" or "[v6addr]:port" into host and port (heap strings the
+ * caller frees). The port must be a number from 1 to 65535. On success, if
+ * canonical is not NULL, it receives the form used in known_servers (host
+ * lower-cased, IPv6 in brackets). Returns 0, ERR_INVALID_ARG with a reason
+ * in why, or ERR_ALLOC.
+ */
+int conn_parse_address(const char *text, char **host, char **port,
+    char **canonical, const char **why);
+
+/*
+ * Loads the identity key at c->key_path; with create, makes it (and the
+ * configuration directory) when missing, announcing its fingerprint on
+ * stderr, and sets *created (may be NULL). Problems are reported on stderr
+ * with a hint (missing key: enrol; loose permissions: chmod 600). Returns 0
+ * or an exit code.
+ */
+int conn_key_load(
+    const struct cfg *c, struct keypair **out, int create, int *created);
+
+/*
+ * Connects to c->server, performs the handshake with the identity kp and
+ * checks or records the server's pin. Problems are reported on stderr.
+ * Returns 0 with *out set, or an exit code (EXIT_USAGE, EXIT_CONNECT,
+ * EXIT_HANDSHAKE, EXIT_KEY_CHANGED, EXIT_OTHER).
+ */
+int conn_open(struct conn **out, const struct cfg *c, const struct keypair *kp);
+
+/* conn_key_load without create, then conn_open. Returns 0 or an exit code. */
+int conn_connect(struct conn **out, const struct cfg *c);
+
+/*
+ * Sends req (its id is set here) and waits for its response. On success
+ * *resp is a response whose body matches the request, owned by the caller
+ * (tier__response__free_unpacked). A response carrying an error is reported
+ * (stderr, and stdout in JSON mode) and freed. Returns 0 or an exit code.
+ */
+int conn_call(struct conn *conn, Tier__Request *req, Tier__Response **resp);
+
+/* The server's static key, proved in the handshake. */
+const uint8_t *conn_server_key(const struct conn *conn);
+/* How that key was checked. */
+enum conn_pin conn_pin_state(const struct conn *conn);
+/* The canonical "host:port" connected to. */
+const char *conn_address(const struct conn *conn);
+/* Name and version from the ServerHello. */
+const char *conn_server_name(const struct conn *conn);
+const char *conn_server_version(const struct conn *conn);
+
+/* Closes and frees a connection; NULL is allowed. */
+void conn_free(struct conn *conn);
+
+/* output.c ------------------------------------------------------------------*/
+
+/*
+ * Everything the user sees: tables aligned by display width, labelled
+ * lines, JSON documents, error messages and the exit code table.
+ */
+
+/* One row of the exit code table. */
+struct output_exit {
+	int code;            /* EXIT_* */
+	const char *meaning; /* one line for "tier help exit-codes" */
+};
+extern const struct output_exit output_exits[];
+extern const size_t output_nexits;
+
+/*
+ * Selects the user's locale for character classification, falling back to
+ * C.UTF-8 when it is not a UTF-8 one, so display widths are computed for
+ * UTF-8 text. Call once, early.
+ */
+void output_locale_init(void);
+
+/*
+ * Terminal columns that s occupies: wide (CJK) characters count 2,
+ * combining ones 0, undecodable bytes and controls 1 each.
+ */
+size_t output_width(const char *s);
+
+/* Writes s with control characters replaced by '?'. */
+void output_text(FILE *f, const char *s);
+
+/* Maps a server ErrorCode to an exit code. */
+int output_exit_code(Tier__ErrorCode code);
+
+/* Prints "tier: error: MESSAGE" and, if hint is not NULL, "hint: HINT". */
+void output_error(const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "tier: warning: MESSAGE". */
+void output_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "tier: MESSAGE", for notices such as a new pin. */
+void output_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Reports an error response: message and hint on stderr; in JSON mode also
+ * {"error": {...}} on stdout. Returns the exit code for it.
+ */
+int output_server_error(enum cfg_output mode, const Tier__Error *e);
+
+/* Formats Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+#define OUTPUT_TIME_SIZE 32
+void output_time(int64_t t, char out[OUTPUT_TIME_SIZE]);
+/* Formats a length of time for people: "2d 3h", "5m 2s", "40s". */
+void output_duration(int64_t seconds, char *out, size_t size);
+
+/* Prints "label:" padded to a fixed width, then the value and a newline. */
+void output_field(FILE *f, const char *label, const char *value);
+void output_fieldf(FILE *f, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints a user as labelled lines: name, role, scope, display name,
+ * enrolment date and key fingerprint. */
+void output_user_fields(FILE *f, const Tier__User *u);
+
+/* A table of text cells printed in columns padded by display width. */
+struct output_table;
+
+/* A table with ncols columns titled by headers. Returns 0 or ERR_ALLOC. */
+int output_table_new(
+    struct output_table **out, size_t ncols, const char *const *headers);
+/* Copies one row of ncols cells (NULL prints as ""). Returns 0 or ERR_ALLOC. */
+int output_table_add(struct output_table *t, const char *const *cells);
+/* Prints headers and rows, two spaces between columns, none trailing. */
+void output_table_print(const struct output_table *t, FILE *f);
+/* Frees a table; NULL is allowed. */
+void output_table_free(struct output_table *t);
+
+/*
+ * JSON building blocks. The output_json_* constructors return new references
+ * or NULL when out of memory.
+ */
+json_t *output_json_user(const Tier__User *u);
+json_t *output_json_time(int64_t t); /* ISO 8601 string, null for 0 */
+/* Prints doc to stdout with two-space indentation and frees it. Returns 0
+ * or ERR_ALLOC (doc NULL). */
+int output_json_print(json_t *doc);
+
+/* cmd.c ---------------------------------------------------------------------*/
+
+/*
+ * The subcommand table: the single list of commands, from which dispatch,
+ * "tier --help", "tier help COMMAND" and the tests work.
+ */
+
+struct cmd_entry;
+
+/* A handler gets its own row, its arguments (argv[0] is its name) and the
+ * configuration with the global flags seen so far. Returns an exit code. */
+typedef int (*cmd_main_fn)(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c);
+
+struct cmd_entry {
+	const char *name;    /* word typed after "tier" (or its parent) */
+	cmd_main_fn main;    /* handler */
+	const char *summary; /* one line for the command list */
+	const char *usage;   /* synopsis after "tier ", for usage errors */
+	const char *help;    /* options and details for "tier help", or NULL */
+	const struct cmd_entry *children; /* subcommands, NULL-name ended */
+};
+
+/* The commands, ended by a row with a NULL name. */
+extern const struct cmd_entry cmd_table[];
+
+/* Long options every subcommand accepts besides its own. */
+enum {
+	CMD_OPT_SERVER = 0x100,
+	CMD_OPT_OUTPUT,
+	CMD_OPT_CONFIG_DIR,
+};
+#define CMD_GLOBAL_OPTIONS                                                     \
+	{ "server", required_argument, NULL, CMD_OPT_SERVER },                 \
+	    { "output", required_argument, NULL, CMD_OPT_OUTPUT },             \
+	    { "config-dir", required_argument, NULL, CMD_OPT_CONFIG_DIR },     \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
+
+/* The row named name in table, or NULL. */
+const struct cmd_entry *cmd_lookup(
+    const struct cmd_entry *table, const char *name);
+
+/* Prints the program usage and the command list. */
+void cmd_print_overview(FILE *f);
+
+/*
+ * Prints the help of the command named by words[0..n) ("user", "add"), or
+ * of "exit-codes". Returns EXIT_OK, or EXIT_USAGE after an error message.
+ */
+int cmd_help_topic(FILE *f, int n, char **words);
+
+/* Prints the help of one row; full names the row ("user add"). Returns
+ * EXIT_OK. */
+int cmd_print_help(FILE *f, const struct cmd_entry *e);
+
+/*
+ * Handles what a subcommand's getopt_long loop does not: the global options
+ * (stored in c), unknown options and missing values (reported with the
+ * usage line). Returns 0 to continue or EXIT_USAGE.
+ */
+int cmd_option(
+    const struct cmd_entry *self, int ch, char **argv, struct cfg *c);
+
+/* Reports a usage error with self's usage line. Returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_entry *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Runs the child of self named by argv[1]. Returns an exit code. */
+int cmd_dispatch_child(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c);
+
+/* cfg_load with its failure mapped to an exit code: 0 or EXIT_USAGE. */
+int cmd_configure(struct cfg *c);
+
+/* Returned by cmd_parse_plain when the command should go on. */
+#define CMD_CONTINUE (-1)
+
+/*
+ * The whole argument handling of a command without options of its own:
+ * global options, -h, between min and max operands (left at
+ * argv[optind..argc)), then cmd_configure. Returns CMD_CONTINUE, or the exit
+ * code to return at once (help printed, usage or configuration error).
+ */
+int cmd_parse_plain(const struct cmd_entry *self, int argc, char **argv,
+    struct cfg *c, int min, int max);
+
+/*
+ * Sends req on *conn, connecting first when *conn is NULL (the caller frees
+ * it with conn_free). Returns 0 with *resp set, or an exit code.
+ */
+int cmd_call(const struct cfg *c, struct conn **conn, Tier__Request *req,
+    Tier__Response **resp);
+
+/* "tier help [COMMAND | exit-codes]". */
+int cmd_help_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* The handlers, one file each
+ * ------------------------------------------------*/
+
+int cmd_status_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_whoami_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_enroll_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_key_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_user.c ----------------------------------------------------------------*/
+
+int cmd_user_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_user_code_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_user_list_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/*
+ * Parses a code lifetime: seconds, or a number with suffix s, m, h or d.
+ * Returns 0 or ERR_INVALID_ARG (empty, not a number, above 2^32-1 s).
+ */
+int cmd_user_parse_ttl(const char *text, uint32_t *out);
+
+#endif
