@@ -1,0 +1,662 @@
+/*
+ * A raw tier protocol peer for end-to-end tests: it speaks (or deliberately
+ * misspeaks) the wire protocol over a plain blocking socket and checks how
+ * tierd reacts. Each mode is one scenario; the exit status is 0 when the
+ * server behaved as the spec requires and 1 otherwise, with the story on
+ * stderr. Every read is bounded by poll(), so a silent server cannot hang a
+ * test.
+ *
+ * usage: rawpeer MODE HOST PORT [KEYFILE]
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "channel.h"
+#include "err.h"
+#include "frame.h"
+#include "keys.h"
+#include "msg.h"
+#include "noise.h"
+
+#define RAWPEER_IO_TIMEOUT_MS 5000 /* longest wait for any expected event */
+#define RAWPEER_PIPELINE_MAX  10000
+
+/* One test run: the connection and what the chosen mode needs. */
+struct rawpeer {
+	const char *mode;       /* scenario name, for messages */
+	int fd;                 /* connected socket, -1 before connect */
+	struct keypair *kp;     /* our static key */
+	struct channel *ch;     /* transport channel after the handshake */
+	uint8_t server_pub[32]; /* server static key from message 2 */
+	int64_t deadline_ms;    /* monotonic deadline of the current wait */
+	uint8_t frame[FRAME_MAX_BODY]; /* one received frame body */
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(const struct rawpeer *rp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+say(const struct rawpeer *rp, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rawpeer %s: ", rp->mode);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+rawpeer_connect(struct rawpeer *rp, const char *host, const char *port)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	int fd = -1, one = 1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		say(rp, "cannot resolve %s:%s: %s", host, port,
+		    gai_strerror(e));
+		return ERR_CONNECT;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		say(rp, "cannot connect to %s:%s: %s", host, port,
+		    strerror(errno));
+		return ERR_CONNECT;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	rp->fd = fd;
+	return 0;
+}
+
+/* Writes all bytes; a peer that closed meanwhile is reported, not fatal. */
+static int
+send_all(struct rawpeer *rp, const void *p, size_t len)
+{
+	const uint8_t *c = p;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(rp->fd, c, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EPIPE || errno == ECONNRESET
+				   ? ERR_EOF
+				   : ERR_SYSTEM;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Waits until the socket is readable or rp->deadline_ms passes. */
+static int
+wait_readable(struct rawpeer *rp)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int n;
+
+	for (;;) {
+		left = rp->deadline_ms - now_ms();
+		if (left <= 0)
+			return ERR_TIMEOUT;
+		pfd.fd = rp->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ERR_SYSTEM;
+		if (n > 0)
+			return 0;
+	}
+}
+
+/* Reads exactly len bytes before the deadline: 0, ERR_EOF (closed or
+ * reset), ERR_TIMEOUT or ERR_SYSTEM. */
+static int
+read_exact(struct rawpeer *rp, uint8_t *p, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+	int r;
+
+	while (off < len) {
+		if ((r = wait_readable(rp)) != 0)
+			return r;
+		n = recv(rp->fd, p + off, len - off, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ECONNRESET)
+			return ERR_EOF;
+		if (n < 0)
+			return ERR_SYSTEM;
+		if (n == 0)
+			return ERR_EOF;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads one frame into rp->frame. */
+static int
+read_frame(struct rawpeer *rp, size_t *len)
+{
+	uint8_t hdr[FRAME_HEADER_LEN];
+	int r;
+
+	if ((r = read_exact(rp, hdr, sizeof(hdr))) != 0)
+		return r;
+	if ((r = frame_parse_header(hdr, sizeof(hdr), len)) != 0)
+		return r;
+	return read_exact(rp, rp->frame, *len);
+}
+
+static int
+send_frame(struct rawpeer *rp, const uint8_t *body, size_t len)
+{
+	struct buf out = BUF_INIT;
+	int r;
+
+	if ((r = frame_append(&out, body, len)) == 0)
+		r = send_all(rp, out.data, out.len);
+	buf_free(&out);
+	return r;
+}
+
+/*
+ * The pass condition of the misbehaviour modes: within wait_ms the server
+ * closes the connection having sent nothing. Returns 0 on pass.
+ */
+static int
+expect_close(struct rawpeer *rp, int64_t wait_ms, int64_t *elapsed)
+{
+	uint8_t byte;
+	int64_t start = now_ms();
+	ssize_t n;
+	int r;
+
+	rp->deadline_ms = start + wait_ms;
+	for (;;) {
+		if ((r = wait_readable(rp)) != 0) {
+			say(rp,
+			    "server did not close the connection within "
+			    "%lld ms",
+			    (long long)wait_ms);
+			return 1;
+		}
+		n = recv(rp->fd, &byte, 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (elapsed != NULL)
+		*elapsed = now_ms() - start;
+	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+		say(rp, "server closed the connection after %lld ms (%s)",
+		    (long long)(now_ms() - start),
+		    n == 0 ? "end of stream" : "reset");
+		return 0;
+	}
+	if (n < 0) {
+		say(rp, "read failed: %s", strerror(errno));
+		return 1;
+	}
+	say(rp, "server sent data (first byte 0x%02x) instead of closing",
+	    byte);
+	return 1;
+}
+
+/*
+ * Runs the client side of Noise_XX with the given prologue. *stage says how
+ * far it got (1: sending msg 1, 2: reading msg 2, 3: sending msg 3) so the
+ * caller can tell where a failure happened.
+ */
+static int
+handshake(struct rawpeer *rp, const char *prologue, int *stage)
+{
+	Tier__ClientHello hello = TIER__CLIENT_HELLO__INIT;
+	Tier__ServerHello *sh = NULL;
+	struct noise_hs *hs = NULL;
+	struct noise_cipher *send = NULL, *recv = NULL;
+	struct buf payload = BUF_INIT;
+	uint8_t msg[NOISE_MAX_MESSAGE], plain[NOISE_MAX_MESSAGE];
+	char fp[KEYS_FINGERPRINT_SIZE];
+	size_t len, plain_len;
+	int r;
+
+	*stage = 1;
+	r = noise_hs_new(&hs, NOISE_TIER_PROTOCOL, NOISE_INITIATOR,
+	    (const uint8_t *)prologue, strlen(prologue), rp->kp->priv, NULL);
+	if (r != 0)
+		goto out;
+	if ((r = noise_hs_write(hs, NULL, 0, msg, sizeof(msg), &len)) != 0)
+		goto out;
+	if ((r = send_frame(rp, msg, len)) != 0)
+		goto out;
+
+	*stage = 2;
+	rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+	if ((r = read_frame(rp, &len)) != 0)
+		goto out;
+	r = noise_hs_read(hs, rp->frame, len, plain, sizeof(plain), &plain_len);
+	if (r != 0)
+		goto out;
+	sh = tier__server_hello__unpack(NULL, plain_len, plain);
+	if (sh == NULL || sh->protocol_version != MSG_PROTOCOL_VERSION) {
+		say(rp, "ServerHello missing or wrong protocol version");
+		r = ERR_PROTOCOL;
+		goto out;
+	}
+	if ((r = noise_hs_remote_static(hs, rp->server_pub)) != 0)
+		goto out;
+	keys_fingerprint(rp->server_pub, fp);
+	say(rp, "server \"%s\" version %s key %s", sh->server_name,
+	    sh->server_version, fp);
+
+	*stage = 3;
+	hello.protocol_version = MSG_PROTOCOL_VERSION;
+	hello.client_version = "rawpeer";
+	if ((r = msg_pack(&hello.base, &payload)) != 0)
+		goto out;
+	r = noise_hs_write(
+	    hs, payload.data, payload.len, msg, sizeof(msg), &len);
+	if (r != 0)
+		goto out;
+	if ((r = send_frame(rp, msg, len)) != 0)
+		goto out;
+	if ((r = noise_hs_split(hs, &send, &recv)) != 0)
+		goto out;
+	r = channel_new(&rp->ch, send, recv, MSG_MAX_RESPONSE);
+	send = recv = NULL;
+out:
+	if (sh != NULL)
+		tier__server_hello__free_unpacked(sh, NULL);
+	noise_cipher_free(send);
+	noise_cipher_free(recv);
+	noise_hs_free(hs);
+	buf_free(&payload);
+	sodium_memzero(plain, sizeof(plain));
+	return r;
+}
+
+/* Handshakes with the real prologue, reporting failure. */
+static int
+handshake_ok(struct rawpeer *rp)
+{
+	int r, stage;
+
+	if ((r = handshake(rp, MSG_PROLOGUE, &stage)) != 0)
+		say(rp, "handshake failed at message %d: %s", stage,
+		    err_str(r));
+	return r;
+}
+
+/* Encrypts one Request and appends its frames to out. */
+static int
+seal_request(struct rawpeer *rp, const Tier__Request *req, struct buf *out)
+{
+	struct buf plain = BUF_INIT;
+	int r;
+
+	if ((r = msg_pack(&req->base, &plain)) == 0)
+		r = channel_seal(rp->ch, plain.data, plain.len, out);
+	buf_free(&plain);
+	return r;
+}
+
+static int
+send_status_requests(struct rawpeer *rp, uint64_t first, uint64_t count)
+{
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__StatusRequest st = TIER__STATUS_REQUEST__INIT;
+	struct buf out = BUF_INIT;
+	uint64_t i;
+	int r = 0;
+
+	req.body_case = TIER__REQUEST__BODY_STATUS;
+	req.status = &st;
+	for (i = 0; i < count && r == 0; i++) {
+		req.id = first + i;
+		r = seal_request(rp, &req, &out);
+	}
+	/* One write: the server sees the requests back to back. */
+	if (r == 0)
+		r = send_all(rp, out.data, out.len);
+	buf_free(&out);
+	return r;
+}
+
+/* Reads one ServerMessage, caller frees it. */
+static int
+read_server_message(struct rawpeer *rp, Tier__ServerMessage **out)
+{
+	const uint8_t *msg;
+	size_t len, msg_len;
+	int r;
+
+	rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+	do {
+		if ((r = read_frame(rp, &len)) != 0)
+			return r;
+		r = channel_open(rp->ch, rp->frame, len, &msg, &msg_len);
+	} while (r == ERR_AGAIN);
+	if (r != 0)
+		return r;
+	*out = tier__server_message__unpack(NULL, msg_len, msg);
+	if (*out == NULL)
+		return ERR_PROTOCOL;
+	if ((*out)->kind_case != TIER__SERVER_MESSAGE__KIND_RESPONSE ||
+	    (*out)->response == NULL) {
+		tier__server_message__free_unpacked(*out, NULL);
+		*out = NULL;
+		return ERR_PROTOCOL;
+	}
+	return 0;
+}
+
+static int
+mode_oversize(struct rawpeer *rp)
+{
+	static const uint8_t hdr[4] = { 0x00, 0x10, 0x00, 0x00 };
+	uint8_t junk[1024];
+
+	randombytes_buf(junk, sizeof(junk));
+	if (send_all(rp, hdr, sizeof(hdr)) != 0 ||
+	    send_all(rp, junk, sizeof(junk)) != 0)
+		say(rp, "server closed while we were still sending");
+	return expect_close(rp, 5000, NULL);
+}
+
+static int
+mode_zero(struct rawpeer *rp)
+{
+	static const uint8_t hdr[4] = { 0, 0, 0, 0 };
+
+	if (send_all(rp, hdr, sizeof(hdr)) != 0)
+		say(rp, "server closed while we were still sending");
+	return expect_close(rp, 5000, NULL);
+}
+
+static int
+mode_garbage_handshake(struct rawpeer *rp)
+{
+	uint8_t junk[20];
+
+	/* Too short to hold the 32-byte ephemeral key of message 1. */
+	randombytes_buf(junk, sizeof(junk));
+	if (send_frame(rp, junk, sizeof(junk)) != 0)
+		say(rp, "server closed while we were still sending");
+	return expect_close(rp, 5000, NULL);
+}
+
+static int
+mode_garbage_transport(struct rawpeer *rp)
+{
+	uint8_t junk[100];
+
+	if (handshake_ok(rp) != 0)
+		return 1;
+	randombytes_buf(junk, sizeof(junk));
+	if (send_frame(rp, junk, sizeof(junk)) != 0)
+		say(rp, "server closed while we were still sending");
+	return expect_close(rp, 5000, NULL);
+}
+
+static int
+mode_bad_prologue(struct rawpeer *rp)
+{
+	int r, stage;
+
+	r = handshake(rp, "tier protocol 999", &stage);
+	if (r == ERR_DECRYPT && stage == 2) {
+		say(rp, "message 2 failed to decrypt, as it must");
+		return 0;
+	}
+	if (r == 0)
+		say(rp, "handshake with the wrong prologue succeeded");
+	else
+		say(rp,
+		    "handshake failed at message %d with %s, not at "
+		    "message 2 with a decryption failure",
+		    stage, err_str(r));
+	return 1;
+}
+
+static int
+mode_slowloris(struct rawpeer *rp)
+{
+	const char *env = getenv("RAWPEER_HANDSHAKE_TIMEOUT");
+	long timeout = env != NULL ? strtol(env, NULL, 10) : 2;
+	int64_t elapsed = 0;
+
+	if (timeout < 1)
+		timeout = 2;
+	if (expect_close(rp, (timeout + 5) * 1000, &elapsed) != 0)
+		return 1;
+	/* Closing long before the timeout would be a different bug. */
+	if (elapsed < timeout * 1000 / 2) {
+		say(rp,
+		    "closed after %lld ms, well before the %ld s "
+		    "handshake timeout",
+		    (long long)elapsed, timeout);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+mode_anonymous_status(struct rawpeer *rp)
+{
+	Tier__ServerMessage *sm = NULL;
+	Tier__Response *resp;
+	int r, ret = 1;
+
+	if (handshake_ok(rp) != 0)
+		return 1;
+	if ((r = send_status_requests(rp, 1, 1)) != 0) {
+		say(rp, "cannot send request: %s", err_str(r));
+		return 1;
+	}
+	if ((r = read_server_message(rp, &sm)) != 0) {
+		say(rp, "no response: %s", err_str(r));
+		return 1;
+	}
+	resp = sm->response;
+	if (resp->id != 1) {
+		say(rp, "response id %llu, want 1",
+		    (unsigned long long)resp->id);
+		goto out;
+	}
+	if (resp->error == NULL ||
+	    resp->error->code != TIER__ERROR_CODE__ERROR_CODE_UNKNOWN_KEY) {
+		say(rp, "want error unknown_key, got %s",
+		    resp->error == NULL
+			? "success"
+			: msg_error_code_name(resp->error->code));
+		goto out;
+	}
+	say(rp, "refused: %s (hint: %s)", resp->error->message,
+	    resp->error->hint);
+	ret = expect_close(rp, 5000, NULL);
+out:
+	tier__server_message__free_unpacked(sm, NULL);
+	return ret;
+}
+
+static int
+mode_pipeline(struct rawpeer *rp, long n)
+{
+	Tier__ServerMessage *sm = NULL;
+	Tier__Response *resp;
+	long i;
+	int r;
+
+	if (handshake_ok(rp) != 0)
+		return 1;
+	if ((r = send_status_requests(rp, 1, (uint64_t)n)) != 0) {
+		say(rp, "cannot send requests: %s", err_str(r));
+		return 1;
+	}
+	for (i = 1; i <= n; i++) {
+		if ((r = read_server_message(rp, &sm)) != 0) {
+			say(rp, "response %ld of %ld missing: %s", i, n,
+			    err_str(r));
+			return 1;
+		}
+		resp = sm->response;
+		if (resp->id != (uint64_t)i) {
+			say(rp, "response %ld has id %llu", i,
+			    (unsigned long long)resp->id);
+			goto fail;
+		}
+		if (resp->error != NULL) {
+			say(rp, "response %ld is an error: %s: %s", i,
+			    msg_error_code_name(resp->error->code),
+			    resp->error->message);
+			goto fail;
+		}
+		if (resp->body_case != TIER__RESPONSE__BODY_STATUS ||
+		    resp->status == NULL ||
+		    resp->status->protocol_version != MSG_PROTOCOL_VERSION ||
+		    resp->status->server_public_key.len != KEYS_LEN ||
+		    memcmp(resp->status->server_public_key.data, rp->server_pub,
+			KEYS_LEN) != 0) {
+			say(rp, "response %ld is not a proper status", i);
+			goto fail;
+		}
+		tier__server_message__free_unpacked(sm, NULL);
+		sm = NULL;
+	}
+	say(rp, "%ld pipelined responses arrived in order", n);
+	return 0;
+fail:
+	tier__server_message__free_unpacked(sm, NULL);
+	return 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rawpeer MODE HOST PORT [KEYFILE]\n"
+	    "modes: oversize, zero, garbage-handshake, garbage-transport,\n"
+	    "       bad-prologue, slowloris, anonymous-status, pipeline N\n"
+	    "(pipeline takes N before HOST and needs KEYFILE)\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rawpeer rp;
+	const char *host, *port, *keyfile;
+	long n = 0;
+	char *end;
+	int r, ret = 1, argi = 2;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.fd = -1;
+	if (argc < 4) {
+		usage();
+		return 1;
+	}
+	rp.mode = argv[1];
+	if (strcmp(rp.mode, "pipeline") == 0) {
+		errno = 0;
+		n = strtol(argv[2], &end, 10);
+		if (errno != 0 || *end != '\0' || n < 1 ||
+		    n > RAWPEER_PIPELINE_MAX) {
+			usage();
+			return 1;
+		}
+		argi = 3;
+	}
+	if (argc < argi + 2 || argc > argi + 3) {
+		usage();
+		return 1;
+	}
+	host = argv[argi];
+	port = argv[argi + 1];
+	keyfile = argc == argi + 3 ? argv[argi + 2] : NULL;
+	if (sodium_init() < 0) {
+		say(&rp, "libsodium failed to initialise");
+		return 1;
+	}
+	if (keyfile != NULL)
+		r = keys_load(keyfile, &rp.kp);
+	else if (strcmp(rp.mode, "pipeline") == 0) {
+		say(&rp, "needs the KEYFILE of an enrolled user");
+		return 1;
+	} else
+		r = keys_generate(&rp.kp);
+	if (r != 0) {
+		say(&rp, "key %s: %s", keyfile ? keyfile : "(new)", err_str(r));
+		return 1;
+	}
+	if (rawpeer_connect(&rp, host, port) != 0)
+		goto out;
+
+	if (strcmp(rp.mode, "oversize") == 0)
+		ret = mode_oversize(&rp);
+	else if (strcmp(rp.mode, "zero") == 0)
+		ret = mode_zero(&rp);
+	else if (strcmp(rp.mode, "garbage-handshake") == 0)
+		ret = mode_garbage_handshake(&rp);
+	else if (strcmp(rp.mode, "garbage-transport") == 0)
+		ret = mode_garbage_transport(&rp);
+	else if (strcmp(rp.mode, "bad-prologue") == 0)
+		ret = mode_bad_prologue(&rp);
+	else if (strcmp(rp.mode, "slowloris") == 0)
+		ret = mode_slowloris(&rp);
+	else if (strcmp(rp.mode, "anonymous-status") == 0)
+		ret = mode_anonymous_status(&rp);
+	else if (strcmp(rp.mode, "pipeline") == 0)
+		ret = mode_pipeline(&rp, n);
+	else
+		usage();
+out:
+	say(&rp, "%s", ret == 0 ? "PASS" : "FAIL");
+	if (rp.fd != -1)
+		close(rp.fd);
+	channel_free(rp.ch);
+	keys_free(rp.kp);
+	return ret;
+}

@@ -1,0 +1,252 @@
+/*
+ * The SQLite store on real files: migrations, durability settings, users,
+ * enrolment codes and savepoint isolation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "tierd.h"
+
+struct fixture {
+	char dir[64];  /* temporary directory */
+	char path[96]; /* database file inside it */
+	struct store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char why[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/tier.db", f->dir);
+	if (store_open(&f->st, f->path, why, sizeof(why)) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[96];
+
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void
+user_make(struct store_user *u, const char *name, Tier__Role role)
+{
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	snprintf(u->scope, sizeof(u->scope), "bu:华东");
+	u->role = role;
+	u->created_at = 100;
+}
+
+/* Reads one integer with a separate connection, as an outsider would. */
+static long
+outside_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_schema_and_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct store *again;
+	struct store_user u;
+	char why[256];
+
+	assert_true(store_schema_version(f->st) >= 1);
+	assert_int_equal(outside_int(f->path, "PRAGMA user_version"),
+	    store_schema_version(f->st));
+	user_make(&u, "ann", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	/* Reopening migrates nothing and keeps the data. */
+	assert_int_equal(store_open(&again, f->path, why, sizeof(why)), 0);
+	assert_int_equal(store_user_by_name(again, "ann", &u), 0);
+	assert_string_equal(u.scope, "bu:华东");
+	store_close(again);
+}
+
+static void
+test_refuses_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct store *again = NULL;
+	sqlite3 *db;
+	char why[256] = "";
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(
+	    store_open(&again, f->path, why, sizeof(why)), ERR_STORE);
+	assert_non_null(strstr(why, "newer"));
+	assert_null(again);
+}
+
+static void
+test_wal_and_full_sync(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+	    outside_int(f->path, "SELECT journal_mode = 'wal' FROM "
+				 "pragma_journal_mode"),
+	    1);
+}
+
+static void
+test_users(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u, v, *list = NULL;
+	uint8_t key[KEYS_LEN], other[KEYS_LEN];
+	size_t n;
+
+	user_make(&u, "bob", TIER__ROLE__ROLE_SEGMENT_MGR);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	assert_true(u.id > 0);
+	user_make(&v, "bob", TIER__ROLE__ROLE_ADMIN);
+	assert_int_equal(store_user_insert(f->st, &v), ERR_EXISTS);
+
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	assert_int_equal(store_user_by_key(f->st, key, &v), ERR_NOT_FOUND);
+	assert_int_equal(store_user_bind_key(f->st, u.id, key, 200), 0);
+	assert_int_equal(store_user_by_key(f->st, key, &v), 0);
+	assert_string_equal(v.name, "bob");
+	assert_int_equal(v.has_key, 1);
+	assert_int_equal(v.enrolled_at, 200);
+
+	/* One key, one user. */
+	user_make(&v, "cat", TIER__ROLE__ROLE_RESEARCHER);
+	assert_int_equal(store_user_insert(f->st, &v), 0);
+	assert_int_equal(
+	    store_user_bind_key(f->st, v.id, key, 300), ERR_EXISTS);
+	assert_int_equal(store_user_bind_key(f->st, v.id, other, 300), 0);
+
+	/* Paging by name. */
+	assert_int_equal(store_user_list(f->st, "", 1, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "bob");
+	free(list);
+	assert_int_equal(store_user_list(f->st, "bob", 10, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "cat");
+	free(list);
+}
+
+static void
+test_codes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+	enum store_code_status status;
+	uint8_t h1[32], h2[32], h3[32];
+	int64_t uid = 0, expired_at = 0;
+
+	user_make(&u, "dan", TIER__ROLE__ROLE_ACCOUNT_MGR);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	memset(h1, 1, 32);
+	memset(h2, 2, 32);
+	memset(h3, 3, 32);
+
+	assert_int_equal(store_code_insert(f->st, u.id, h1, 1000, 0), 0);
+	assert_int_equal(
+	    store_code_redeem(f->st, h3, 10, &uid, &status, &expired_at), 0);
+	assert_int_equal(status, STORE_CODE_UNKNOWN);
+	/* Past its expiry. */
+	assert_int_equal(
+	    store_code_redeem(f->st, h1, 1000, &uid, &status, &expired_at), 0);
+	assert_int_equal(status, STORE_CODE_EXPIRED);
+	assert_int_equal(expired_at, 1000);
+	/* A newer code supersedes it; the newer one works exactly once. */
+	assert_int_equal(store_code_insert(f->st, u.id, h2, 5000, 20), 0);
+	assert_int_equal(
+	    store_code_redeem(f->st, h1, 30, &uid, &status, &expired_at), 0);
+	assert_int_equal(status, STORE_CODE_UNKNOWN);
+	assert_int_equal(
+	    store_code_redeem(f->st, h2, 30, &uid, &status, &expired_at), 0);
+	assert_int_equal(status, STORE_CODE_OK);
+	assert_int_equal(uid, u.id);
+	assert_int_equal(
+	    store_code_redeem(f->st, h2, 31, &uid, &status, &expired_at), 0);
+	assert_int_equal(status, STORE_CODE_USED);
+}
+
+static void
+test_savepoint_isolation(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	user_make(&u, "kept", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	assert_int_equal(store_release(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	user_make(&u, "undone", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	store_rollback_to(f->st);
+	assert_int_equal(store_commit(f->st), 0);
+
+	assert_int_equal(store_user_by_name(f->st, "kept", &u), 0);
+	assert_int_equal(
+	    store_user_by_name(f->st, "undone", &u), ERR_NOT_FOUND);
+	/* Visible to another connection: it was committed. */
+	assert_int_equal(outside_int(f->path,
+			     "SELECT count(*) FROM users WHERE name = 'kept'"),
+	    1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_schema_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refuses_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wal_and_full_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_savepoint_isolation, setup, teardown),
+	};
+	log_init("test_store", LOG_LEVEL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
