@@ -136,7 +136,7 @@ output_exit_code(Tier__ErrorCode code)
 	}
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 output_vline(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);

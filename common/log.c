@@ -46,7 +46,7 @@ log_level_parse(const char *text, enum log_level *out)
 	return ERR_INVALID_ARG;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
