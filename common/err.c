@@ -34,6 +34,8 @@ static const struct {
 	{ ERR_STORE, "database error" },
 	{ ERR_CONFIG, "invalid configuration" },
 	{ ERR_CONNECT, "cannot connect" },
+	{ ERR_DENIED, "not allowed" },
+	{ ERR_CONFLICT, "changed meanwhile" },
 };
 
 const char *

@@ -31,6 +31,8 @@ enum err_code {
 	ERR_STORE = -21,            /* the database failed */
 	ERR_CONFIG = -22,           /* configuration invalid */
 	ERR_CONNECT = -23,          /* could not reach the peer */
+	ERR_DENIED = -24,           /* not allowed (rule, role or state) */
+	ERR_CONFLICT = -25,         /* the record changed meanwhile */
 };
 
 /* Returns a short, static, human-readable description of an error code. */

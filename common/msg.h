@@ -30,6 +30,13 @@ int msg_role_parse(const char *name, Tier__Role *out);
 /* A comma-separated list of all role names, for error hints. */
 const char *msg_role_names(void);
 
+/*
+ * 1 if s is at most max bytes of well-formed UTF-8 (no overlong forms,
+ * surrogates or code points above U+10FFFF) without control characters:
+ * what every free-text field on the wire must be.
+ */
+int msg_text_valid(const char *s, size_t max);
+
 /* The ErrorCode's name ("permission_denied"), for JSON output and logs. */
 const char *msg_error_code_name(Tier__ErrorCode code);
 

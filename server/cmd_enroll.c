@@ -4,6 +4,8 @@
  */
 #include "tierd.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <time.h>
 
@@ -22,6 +24,7 @@ cmd_enroll(struct cmd_ctx *ctx, const Tier__Request *req, Tier__Response *resp)
 	char when[32];
 	struct tm tm;
 	time_t t;
+	json_t *after;
 	int r;
 
 	if (enrol_hash(req->enroll->code, hash) != 0)
@@ -77,6 +80,16 @@ cmd_enroll(struct cmd_ctx *ctx, const Tier__Request *req, Tier__Response *resp)
 	if ((e->user = cmd_user_to_wire(ctx->arena, &u)) == NULL)
 		return ERR_ALLOC;
 	resp->enroll = e;
+	/* The entry is the new user's own act. */
+	ctx->user = &u;
+	after = cmd_user_json(&u);
+	r = after ? audit_record_json(
+			ctx, "user.enroll", "user", u.id, NULL, after, "")
+		  : ERR_ALLOC;
+	json_decref(after);
+	ctx->user = NULL;
+	if (r != 0)
+		return r;
 	/* Undone by the commit queue (the session is closed) if the commit
 	 * fails. */
 	session_authenticate(ctx->session, &u);

@@ -4,6 +4,8 @@
  */
 #include "tierd.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
@@ -30,19 +32,38 @@ cmd_user_name_valid(const char *name)
 	return 1;
 }
 
-/* Free text: no control characters. */
+json_t *
+cmd_user_json(const struct store_user *u)
+{
+	char fp[KEYS_FINGERPRINT_SIZE] = "";
+
+	if (u->has_key)
+		keys_fingerprint(u->public_key, fp);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", u->name, "role",
+	    msg_role_name(u->role), "scope", u->scope, "display_name",
+	    u->display_name, "key", fp);
+}
+
+/* Audits a change to u; the entry never holds a code. */
+static int
+user_audit(struct cmd_ctx *ctx, const char *action, const struct store_user *u,
+    const char *reason)
+{
+	json_t *after = cmd_user_json(u);
+	int r;
+
+	r = after ? audit_record_json(
+			ctx, action, "user", u->id, NULL, after, reason)
+		  : ERR_ALLOC;
+	json_decref(after);
+	return r;
+}
+
+/* Free text: well-formed UTF-8 without control characters. */
 static int
 user_text_valid(const char *text, size_t max)
 {
-	const unsigned char *p;
-
-	if (strlen(text) > max)
-		return 0;
-	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	}
-	return 1;
+	return msg_text_valid(text, max);
 }
 
 /*
@@ -118,7 +139,7 @@ cmd_user_add(
 	const Tier__UserAddRequest *a = req->user_add;
 	Tier__UserAddResponse *out;
 	struct store_user u;
-	const char *why;
+	const char *why, *scope;
 	char code[ENROL_CODE_SIZE];
 	int64_t expires_at;
 	long ttl = 0;
@@ -136,16 +157,17 @@ cmd_user_add(
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "user_add.role",
 		    msg_role_names(), "a user needs a role");
 	memset(&u, 0, sizeof(u));
-	snprintf(u.scope, sizeof(u.scope), "%s",
-	    a->scope[0] == '\0' && (a->role == TIER__ROLE__ROLE_ADMIN ||
-				       a->role == TIER__ROLE__ROLE_AUDITOR)
-		? "all"
-		: a->scope);
-	if ((why = user_scope_check(a->role, u.scope)) != NULL)
+	scope = a->scope[0] == '\0' && (a->role == TIER__ROLE__ROLE_ADMIN ||
+					   a->role == TIER__ROLE__ROLE_AUDITOR)
+		    ? "all"
+		    : a->scope;
+	/* Checked before it is copied: nothing is silently cut short. */
+	if ((why = user_scope_check(a->role, scope)) != NULL)
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "user_add.scope",
 		    why, "scope \"%.64s\" does not fit role %s", a->scope,
 		    msg_role_name(a->role));
+	snprintf(u.scope, sizeof(u.scope), "%s", scope);
 	if (!user_text_valid(a->display_name, 128))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
@@ -183,6 +205,8 @@ cmd_user_add(
 	if (out->user == NULL || out->code == NULL)
 		return ERR_ALLOC;
 	resp->user_add = out;
+	if ((r = user_audit(ctx, "user.add", &u, NULL)) != 0)
+		return r;
 	log_info("user %s added by %s (role %s, scope %s)", u.name,
 	    ctx->user->name, msg_role_name(u.role), u.scope);
 	return 0;
@@ -223,6 +247,8 @@ cmd_user_code(
 	if (out->code == NULL)
 		return ERR_ALLOC;
 	resp->user_code = out;
+	if ((r = user_audit(ctx, "user.code", &u, "new enrolment code")) != 0)
+		return r;
 	log_info(
 	    "new enrolment code for %s issued by %s", u.name, ctx->user->name);
 	return 0;

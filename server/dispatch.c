@@ -8,7 +8,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <sodium.h>
 
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_whoami_entry;
@@ -16,6 +20,8 @@ extern const struct cmd_entry cmd_enroll_entry;
 extern const struct cmd_entry cmd_user_add_entry;
 extern const struct cmd_entry cmd_user_code_entry;
 extern const struct cmd_entry cmd_user_list_entry;
+extern const struct cmd_entry cmd_audit_list_entry;
+extern const struct cmd_entry cmd_audit_verify_entry;
 
 const struct cmd_entry *const dispatch_table[] = {
 	&cmd_status_entry,
@@ -24,6 +30,8 @@ const struct cmd_entry *const dispatch_table[] = {
 	&cmd_user_add_entry,
 	&cmd_user_code_entry,
 	&cmd_user_list_entry,
+	&cmd_audit_list_entry,
+	&cmd_audit_verify_entry,
 	NULL,
 };
 
@@ -91,10 +99,168 @@ cmd_user_to_wire(struct arena *a, const struct store_user *u)
 }
 
 int
+cmd_conflict(struct cmd_ctx *ctx, Tier__Response *resp, const char *what,
+    int64_t id, uint64_t have, uint64_t sent, int64_t updated_by,
+    int64_t updated_at)
+{
+	struct store_user u;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)updated_at;
+
+	if (store_user_get(ctx->srv->store, updated_by, &u) != 0)
+		snprintf(
+		    u.name, sizeof(u.name), "user %lld", (long long)updated_by);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return cmd_error(ctx, resp, TIER__ERROR_CODE__ERROR_CODE_CONFLICT,
+	    "version",
+	    "look at it again and redo your change if it still applies",
+	    "%s %lld was changed by %s at %s (it is at version %llu; you sent "
+	    "version %llu)",
+	    what, (long long)id, u.name, when, (unsigned long long)have,
+	    (unsigned long long)sent);
+}
+
+/* protobuf-c allocations from the request's arena, freed with it. */
+static void *
+dispatch_pb_alloc(void *arena, size_t size)
+{
+	return arena_alloc(arena, size);
+}
+
+static void
+dispatch_pb_free(void *arena, void *p)
+{
+	(void)arena;
+	(void)p;
+}
+
+/* A request id is 1 to 64 printable ASCII characters. */
+static int
+dispatch_request_id_valid(const char *id)
+{
+	size_t n;
+
+	for (n = 0; id[n] != '\0'; n++) {
+		if (id[n] < 0x21 || id[n] > 0x7e || n == 64)
+			return 0;
+	}
+	return n > 0;
+}
+
+/*
+ * Hashes what a request asks, without its correlation id: a retry must ask
+ * the same thing under the same request id.
+ */
+static int
+dispatch_request_hash(const Tier__Request *req, uint8_t hash[32])
+{
+	Tier__Request copy = *req;
+	struct buf b = BUF_INIT;
+	int r;
+
+	copy.id = 0;
+	copy.request_id = "";
+	if ((r = msg_pack(&copy.base, &b)) != 0)
+		return r;
+	crypto_generichash(hash, 32, b.data, b.len, NULL, 0);
+	buf_free(&b);
+	return 0;
+}
+
+/*
+ * Before an idempotent handler: checks the request id and looks it up. Returns
+ * 1 when resp now holds the first answer to this id (replayed), 0 to run the
+ * handler, or a cmd_error result.
+ */
+static int
+dispatch_replay(struct cmd_ctx *ctx, const Tier__Request *req,
+    Tier__Response *resp, uint8_t hash[32])
+{
+	ProtobufCAllocator pa = { dispatch_pb_alloc, dispatch_pb_free,
+		ctx->arena };
+	Tier__Response *old;
+	uint8_t stored[32], *data = NULL;
+	size_t len;
+	int r;
+
+	if (!dispatch_request_id_valid(req->request_id))
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "request_id",
+		    "send a fresh random id with every change, and the same id "
+		    "only when retrying it",
+		    "a change needs a request id of 1 to 64 printable ASCII "
+		    "characters");
+	if ((r = dispatch_request_hash(req, hash)) != 0)
+		return r;
+	r = store_request_get(ctx->srv->store, ctx->user->id, req->request_id,
+	    stored, &data, &len);
+	if (r == ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (sodium_memcmp(stored, hash, 32) != 0) {
+		free(data);
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "request_id",
+		    "use a new request id for a new change",
+		    "request id \"%s\" was already used for a different "
+		    "request",
+		    req->request_id);
+	}
+	old = tier__response__unpack(&pa, len, data);
+	free(data);
+	if (old == NULL)
+		return ERR_STORE;
+	*resp = *old;
+	resp->id = req->id;
+	log_debug(
+	    "request %s of %s replayed", req->request_id, ctx->user->name);
+	return 1;
+}
+
+/* After a successful idempotent handler: keeps its answer for retries. */
+static int
+dispatch_remember(struct cmd_ctx *ctx, const Tier__Request *req,
+    Tier__Response *resp, const uint8_t hash[32])
+{
+	struct buf b = BUF_INIT;
+	uint64_t id = resp->id;
+	int r;
+
+	resp->id = 0;
+	r = msg_pack(&resp->base, &b);
+	resp->id = id;
+	if (r == 0)
+		r = store_request_put(ctx->srv->store, ctx->user->id,
+		    req->request_id, hash, b.data, b.len, ctx->now);
+	buf_free(&b);
+	return r;
+}
+
+/* Resolves the user's scope against the organisation as it is now. */
+static int
+dispatch_scope(struct cmd_ctx *ctx, struct scope *sc)
+{
+	struct store_unit *units = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
+		return r;
+	r = scope_resolve(ctx->user->scope, units, n, sc);
+	free(units);
+	return r;
+}
+
+int
 dispatch_run(struct session *s, const struct cmd_entry *cmd,
     const Tier__Request *req, Tier__Response *resp, struct arena *arena)
 {
+	struct scope sc = { 0 };
 	struct cmd_ctx ctx;
+	uint8_t hash[32];
 	int r;
 
 	ctx.srv = session_server(s);
@@ -102,8 +268,28 @@ dispatch_run(struct session *s, const struct cmd_entry *cmd,
 	ctx.user = session_user(s);
 	ctx.arena = arena;
 	ctx.now = server_now();
+	ctx.scope = NULL;
 	resp->id = req->id;
+	if (ctx.user != NULL) {
+		if ((r = dispatch_scope(&ctx, &sc)) != 0)
+			goto out;
+		ctx.scope = &sc;
+	}
+	if (cmd->flags & CMD_IDEMPOTENT) {
+		if ((r = dispatch_replay(&ctx, req, resp, hash)) != 0) {
+			/* A replay changes nothing: the caller releases its
+			 * empty savepoint. */
+			r = r == 1 ? 0 : r;
+			goto out;
+		}
+	}
 	r = cmd->handler(&ctx, req, resp);
+	if (r == 0)
+		resp->body_case = (Tier__Response__BodyCase)cmd->response;
+	if (r == 0 && (cmd->flags & CMD_IDEMPOTENT))
+		r = dispatch_remember(&ctx, req, resp, hash);
+out:
+	scope_release(&sc);
 	if (r != 0 && resp->error == NULL) {
 		/* A handler failed without saying why: never leave it silent.
 		 */
@@ -111,8 +297,6 @@ dispatch_run(struct session *s, const struct cmd_entry *cmd,
 		    NULL, "server error (%s); the request had no effect",
 		    err_str(r));
 	}
-	if (r == 0)
-		resp->body_case = (Tier__Response__BodyCase)cmd->response;
 	return r;
 }
 

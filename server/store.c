@@ -3,9 +3,9 @@
  * versioned schema migrations, transactions with per-request savepoints, and
  * every query tierd makes. No SQL exists outside this file.
  */
-#include "tierd.h"
+#include "store_db.h"
 
-#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +38,178 @@ static const char *const store_migrations[] = {
 						   */
 	");"
 	"CREATE INDEX enrol_codes_user ON enrol_codes(user_id);",
+
+	/*
+	 * 2: the prioritisation workflow. Money is in whole currency units,
+	 * scores are REAL rounded to hundredths by the server, times are Unix
+	 * seconds, roles and states are the .proto enum numbers.
+	 */
+	"CREATE TABLE units ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),"
+	"  name TEXT NOT NULL,"
+	"  parent_id INTEGER REFERENCES units(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (kind, name)"
+	");"
+	"CREATE TABLE cycles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  bu_id INTEGER NOT NULL REFERENCES units(id),"
+	"  year INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  min_score REAL NOT NULL,"
+	"  cut_strategic REAL NOT NULL,"
+	"  cut_key REAL NOT NULL,"
+	"  chain_general TEXT NOT NULL," /* roles, comma-separated numbers */
+	"  chain_key TEXT NOT NULL,"
+	"  chain_strategic TEXT NOT NULL,"
+	"  step_limit_hours INTEGER NOT NULL,"
+	"  criteria_version INTEGER NOT NULL DEFAULT 0,"
+	"  derived_from INTEGER REFERENCES cycles(id),"
+	"  derive_reason TEXT NOT NULL DEFAULT '',"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  updated_by INTEGER NOT NULL REFERENCES users(id),"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (bu_id, year)"
+	");"
+	"CREATE TABLE quotas ("
+	"  cycle_id INTEGER NOT NULL REFERENCES cycles(id),"
+	"  segment_id INTEGER NOT NULL REFERENCES units(id),"
+	"  quota INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, segment_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE criteria_sets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  cycle_id INTEGER NOT NULL REFERENCES cycles(id),"
+	"  version INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  changes TEXT NOT NULL DEFAULT '',"
+	"  frozen INTEGER NOT NULL DEFAULT 0,"
+	"  created_by INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (cycle_id, version)"
+	");"
+	"CREATE TABLE criteria ("
+	"  set_id INTEGER NOT NULL REFERENCES criteria_sets(id),"
+	"  position INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  scale_min INTEGER NOT NULL,"
+	"  scale_max INTEGER NOT NULL,"
+	"  weight INTEGER NOT NULL,"
+	"  PRIMARY KEY (set_id, position),"
+	"  UNIQUE (set_id, name)"
+	");"
+	"CREATE TABLE customers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  bu_id INTEGER NOT NULL REFERENCES units(id),"
+	"  name TEXT NOT NULL,"
+	"  norm_name TEXT NOT NULL," /* NFKC + case fold, for duplicates */
+	"  industry TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '',"
+	"  size TEXT NOT NULL DEFAULT '',"
+	"  contacts TEXT NOT NULL DEFAULT '',"
+	"  credit_limit INTEGER NOT NULL DEFAULT 0,"
+	"  payment_terms TEXT NOT NULL DEFAULT '',"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  updated_by INTEGER NOT NULL REFERENCES users(id),"
+	"  updated_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (bu_id, norm_name)"
+	");"
+	"CREATE TABLE revenue ("
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  year INTEGER NOT NULL,"
+	"  amount INTEGER NOT NULL,"
+	"  PRIMARY KEY (customer_id, year)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE candidates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  cycle_id INTEGER NOT NULL REFERENCES cycles(id),"
+	"  segment_id INTEGER NOT NULL REFERENCES units(id),"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  state INTEGER NOT NULL,"
+	"  score REAL NOT NULL DEFAULT 0,"
+	"  score_complete INTEGER NOT NULL DEFAULT 0,"
+	"  needs_rescore INTEGER NOT NULL DEFAULT 0,"
+	"  criteria_version INTEGER NOT NULL DEFAULT 0,"
+	"  suggested_tier INTEGER NOT NULL DEFAULT 0,"
+	"  tier INTEGER NOT NULL DEFAULT 0,"
+	"  owner_id INTEGER REFERENCES users(id),"
+	"  justification TEXT NOT NULL DEFAULT '',"
+	"  chain TEXT NOT NULL DEFAULT ''," /* roles of this submission */
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  round INTEGER NOT NULL DEFAULT 0," /* submissions so far */
+	"  pending_since INTEGER NOT NULL DEFAULT 0,"
+	"  proposed_by INTEGER NOT NULL REFERENCES users(id),"
+	"  submitted_by INTEGER REFERENCES users(id),"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  ever_scored INTEGER NOT NULL DEFAULT 0,"
+	"  ever_submitted INTEGER NOT NULL DEFAULT 0,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  updated_by INTEGER NOT NULL REFERENCES users(id),"
+	"  updated_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (cycle_id, customer_id)"
+	");"
+	"CREATE INDEX candidates_rank ON candidates(cycle_id, segment_id,"
+	"  score DESC);"
+	"CREATE INDEX candidates_state ON candidates(state, pending_since);"
+	"CREATE TABLE scores ("
+	"  candidate_id INTEGER NOT NULL REFERENCES candidates(id),"
+	"  criteria_version INTEGER NOT NULL,"
+	"  criterion TEXT NOT NULL,"
+	"  value INTEGER NOT NULL,"
+	"  scored_by INTEGER NOT NULL REFERENCES users(id),"
+	"  scored_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (candidate_id, criteria_version, criterion)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE approvals ("
+	"  candidate_id INTEGER NOT NULL REFERENCES candidates(id),"
+	"  round INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  on_behalf_of INTEGER REFERENCES users(id),"
+	"  decided_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (candidate_id, round, step)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE delegations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  approver_id INTEGER NOT NULL REFERENCES users(id),"
+	"  deputy_id INTEGER NOT NULL REFERENCES users(id),"
+	"  starts_at INTEGER NOT NULL,"
+	"  ends_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX delegations_deputy ON delegations(deputy_id, ends_at);"
+	/* Idempotency: the first response to each (user, request id). */
+	"CREATE TABLE requests ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  request_id TEXT NOT NULL,"
+	"  response BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, request_id)"
+	") WITHOUT ROWID;"
+	/* The hash-chained audit log; see audit.c for the hash. */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  user_name TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  entity TEXT NOT NULL,"
+	"  entity_id INTEGER NOT NULL,"
+	"  before TEXT NOT NULL,"
+	"  after TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  hash BLOB NOT NULL"
+	");"
+	"CREATE INDEX audit_entity ON audit(entity, entity_id, seq);"
+	/* The chain's head, written with every entry: a deleted tail shows. */
+	"CREATE TABLE audit_head ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL"
+	");",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
@@ -68,7 +240,7 @@ enum store_stmt {
 	"id, name, role, scope, display_name, public_key, created_at, "        \
 	"enrolled_at"
 
-static const char *const store_sql[STMT__COUNT] = {
+static const char *const store_stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -98,10 +270,18 @@ static const char *const store_sql[STMT__COUNT] = {
 			  "WHERE hash = ?1 AND used_at IS NULL",
 };
 
+/* One statement of the cache behind store_sql. */
+struct store_cached {
+	const char *sql;    /* the key: a static string's address */
+	sqlite3_stmt *stmt; /* prepared once, persistent */
+};
+
 struct store {
 	sqlite3 *db;                     /* the connection; tierd has one */
 	sqlite3_stmt *stmt[STMT__COUNT]; /* prepared at open */
 	int schema_version;              /* after migration */
+	struct store_cached *cache;      /* open addressing, power of two */
+	size_t cache_len, cache_used;    /* slots, and slots in use */
 };
 
 /* Resets a statement for reuse after the caller is done with its rows. */
@@ -125,8 +305,8 @@ store_exec_stmt(struct store *st, enum store_stmt which)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		log_error(
-		    "store: %s: %s", store_sql[which], sqlite3_errmsg(st->db));
+		log_error("store: %s: %s", store_stmt_sql[which],
+		    sqlite3_errmsg(st->db));
 		return ERR_STORE;
 	}
 	return 0;
@@ -223,11 +403,11 @@ store_open(struct store **out, const char *path, char *why, size_t why_len)
 	if ((r = store_migrate(st, why, why_len)) != 0)
 		goto out;
 	for (i = 0; i < STMT__COUNT; i++) {
-		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
+		if (sqlite3_prepare_v3(st->db, store_stmt_sql[i], -1,
 			SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
 			NULL) != SQLITE_OK) {
 			snprintf(why, why_len, "cannot prepare \"%s\": %s",
-			    store_sql[i], sqlite3_errmsg(st->db));
+			    store_stmt_sql[i], sqlite3_errmsg(st->db));
 			r = ERR_STORE;
 			goto out;
 		}
@@ -249,6 +429,9 @@ store_close(struct store *st)
 		return;
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (size_t k = 0; k < st->cache_len; k++)
+		sqlite3_finalize(st->cache[k].stmt);
+	free(st->cache);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -272,6 +455,128 @@ const char *
 store_errmsg(const struct store *st)
 {
 	return sqlite3_errmsg(st->db);
+}
+
+/* The statement cache and helpers for store_*.c
+ * --------------------------------------------*/
+
+static size_t
+store_cache_slot(const struct store_cached *cache, size_t len, const char *sql)
+{
+	size_t i = ((uintptr_t)sql >> 3) * 0x9e3779b97f4a7c15ull & (len - 1);
+
+	while (cache[i].sql != NULL && cache[i].sql != sql)
+		i = (i + 1) & (len - 1);
+	return i;
+}
+
+/* Doubles the cache (or creates it). Returns 0 or ERR_ALLOC. */
+static int
+store_cache_grow(struct store *st)
+{
+	size_t len = st->cache_len ? st->cache_len * 2 : 64, i, j;
+	struct store_cached *cache;
+
+	if ((cache = calloc(len, sizeof(*cache))) == NULL)
+		return ERR_ALLOC;
+	for (i = 0; i < st->cache_len; i++) {
+		if (st->cache[i].sql == NULL)
+			continue;
+		j = store_cache_slot(cache, len, st->cache[i].sql);
+		cache[j] = st->cache[i];
+	}
+	free(st->cache);
+	st->cache = cache;
+	st->cache_len = len;
+	return 0;
+}
+
+sqlite3_stmt *
+store_sql(struct store *st, const char *sql)
+{
+	struct store_cached *c;
+	sqlite3_stmt *s;
+
+	if (st->cache_used * 2 >= st->cache_len && store_cache_grow(st) != 0) {
+		log_error("store: out of memory for the statement cache");
+		return NULL;
+	}
+	c = &st->cache[store_cache_slot(st->cache, st->cache_len, sql)];
+	if (c->sql == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql, -1,
+			SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+			log_error("store: cannot prepare \"%s\": %s", sql,
+			    sqlite3_errmsg(st->db));
+			return NULL;
+		}
+		c->sql = sql;
+		c->stmt = s;
+		st->cache_used++;
+		return s;
+	}
+	sqlite3_reset(c->stmt);
+	sqlite3_clear_bindings(c->stmt);
+	return c->stmt;
+}
+
+int
+store_fail(struct store *st, const char *what)
+{
+	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
+	return ERR_STORE;
+}
+
+int
+store_run(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	if (s == NULL)
+		return ERR_STORE;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+	    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return ERR_EXISTS;
+	return store_fail(st, what);
+}
+
+int
+store_row(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	if (s == NULL)
+		return ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(st, what);
+}
+
+char *
+store_arena_text(struct arena *a, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return arena_strdup(a, t ? (const char *)t : "");
+}
+
+int64_t
+store_last_id(struct store *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int
+store_changes(struct store *st)
+{
+	return sqlite3_changes(st->db);
 }
 
 /* Transactions
@@ -319,7 +624,7 @@ store_rollback_to(struct store *st)
 /* Users
  * ----------------------------------------------------------------------*/
 
-static void
+void
 store_copy_text(char *dst, size_t dst_len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "buf.h"
 #include "channel.h"
@@ -154,6 +155,76 @@ int store_code_insert(struct store *st, int64_t user_id, const uint8_t hash[32],
 int store_code_redeem(struct store *st, const uint8_t hash[32], int64_t now,
     int64_t *user_id, enum store_code_status *status, int64_t *expired_at);
 
+/*
+ * Organisational units (store_org.c). kind is a Tier__UnitKind; parent_id is
+ * the BG of a BU, the BU of a segment, 0 for a BG.
+ */
+struct store_unit {
+	int64_t id;          /* row id */
+	Tier__UnitKind kind; /* BG, BU or segment */
+	char name[65];       /* unique among units of its kind */
+	int64_t parent_id;   /* 0 for a BG */
+};
+
+/* Every unit, BGs first, then BUs, then segments, each by name. *out is
+ * malloc'd, owned by the caller. Returns 0, ERR_ALLOC or ERR_STORE. */
+int store_unit_all(struct store *st, struct store_unit **out, size_t *n);
+/* Returns 0, ERR_NOT_FOUND or ERR_STORE. */
+int store_unit_by_name(struct store *st, Tier__UnitKind kind, const char *name,
+    struct store_unit *out);
+int store_unit_get(struct store *st, int64_t id, struct store_unit *out);
+/* Inserts u (id ignored) and sets u->id. Returns 0, ERR_EXISTS or ERR_STORE. */
+int store_unit_insert(struct store *st, struct store_unit *u, int64_t now);
+
+/*
+ * Idempotency (store_request.c): the first successful response to each
+ * (user, request id), packed, with a hash of the request it answered.
+ * store_request_get returns 0 with *resp (malloc'd) and *len, ERR_NOT_FOUND,
+ * or ERR_STORE; hash receives the stored request hash.
+ */
+int store_request_get(struct store *st, int64_t user_id, const char *request_id,
+    uint8_t hash[32], uint8_t **resp, size_t *len);
+int store_request_put(struct store *st, int64_t user_id, const char *request_id,
+    const uint8_t hash[32], const uint8_t *resp, size_t len, int64_t now);
+
+/*
+ * The audit log (store_audit.c); audit.c computes the hashes.
+ */
+struct store_audit {
+	int64_t seq;        /* 1, 2, ... in commit order */
+	int64_t at;         /* Unix seconds */
+	const char *user;   /* user name */
+	const char *action; /* "candidate.approve" */
+	const char *entity; /* "candidate" */
+	int64_t entity_id;
+	const char *before; /* JSON, "" for a creation */
+	const char *after;  /* JSON */
+	const char *reason; /* "" when none */
+	uint8_t hash[32];   /* BLAKE2b-256 chain hash */
+};
+/* The last entry's seq and hash (seq 0 and zero hash when empty). */
+int store_audit_last(struct store *st, int64_t *seq, uint8_t hash[32]);
+/*
+ * The unit an audited record belongs to: a segment for "candidate", a BU for
+ * "customer" and "cycle". Returns 0, ERR_NOT_FOUND (no such record),
+ * ERR_INVALID_ARG (not an entity with a history) or ERR_STORE.
+ */
+int store_audit_entity_unit(struct store *st, const char *entity, int64_t id,
+    Tier__UnitKind *kind, int64_t *unit_id);
+/* The head recorded beside the chain (seq 0 when none): what the last
+ * entry must be. */
+int store_audit_head(struct store *st, int64_t *seq, uint8_t hash[32]);
+/* Appends e (e->seq is set) and moves the head to it. Returns 0 or
+ * ERR_STORE. */
+int store_audit_insert(struct store *st, struct store_audit *e);
+/*
+ * Calls fn for each entry in seq order (all, or those of one entity when
+ * entity is not NULL); the strings are valid during the call only. Stops
+ * when fn returns non-zero and returns that. Returns 0 or ERR_STORE.
+ */
+int store_audit_each(struct store *st, const char *entity, int64_t entity_id,
+    int (*fn)(const struct store_audit *e, void *arg), void *arg);
+
 /* server.c ------------------------------------------------------------------*/
 
 /* Process-wide state of one tierd. */
@@ -266,6 +337,8 @@ void session_close_all(struct server *srv, const char *reason);
 /* Row flags. */
 #define CMD_WRITE     0x01 /* changes the database: runs in a group commit */
 #define CMD_ANONYMOUS 0x02 /* only before the key is registered (enrol) */
+#define CMD_IDEMPOTENT                                                         \
+	0x04 /* needs a request_id; a repeated id returns the first result */
 
 #define CMD_ROLE(r)   (1u << (r))
 #define CMD_ROLES_ANY 0xffffffffu
@@ -277,6 +350,7 @@ struct cmd_ctx {
 	const struct store_user *user; /* NULL for anonymous commands */
 	struct arena *arena;           /* response allocations */
 	int64_t now;                   /* request time, Unix seconds */
+	const struct scope *scope;     /* what user sees; NULL if anonymous */
 };
 
 /*
@@ -328,8 +402,137 @@ int cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 /* Converts a stored user to its wire form, allocated in the arena. */
 Tier__User *cmd_user_to_wire(struct arena *a, const struct store_user *u);
 
+/*
+ * Reports a stale version: "candidate 12 was changed by NAME at TIME
+ * (version V; you sent W)". Returns cmd_error's result (CONFLICT).
+ */
+int cmd_conflict(struct cmd_ctx *ctx, Tier__Response *resp, const char *what,
+    int64_t id, uint64_t have, uint64_t sent, int64_t updated_by,
+    int64_t updated_at);
+
+/* scope.c -------------------------------------------------------------------*/
+
+/*
+ * What a user may see, resolved from its scope expression against the
+ * organisation: a record belongs to a segment (candidates) or a BU (cycles,
+ * customers); out-of-scope records are treated as not existing.
+ */
+struct scope {
+	int all;           /* scope "all": admin and auditor */
+	int64_t *segments; /* visible segment ids, sorted */
+	size_t nsegments;
+	int64_t *bus; /* BUs seen through any visible segment, sorted */
+	size_t nbus;
+	int64_t *whole_bus; /* BUs wholly in scope (bg: and bu: scopes) */
+	size_t nwhole_bus;
+	int64_t bg; /* the BG of a bg: scope, else 0 */
+};
+
+/*
+ * Resolves expr ("all", "bg:NAME", "bu:NAME", "segments:A,B") against the
+ * units. Names that match no unit see nothing (a unit made later is seen
+ * once it exists). Returns 0 or ERR_ALLOC; scope_release frees.
+ */
+int scope_resolve(const char *expr, const struct store_unit *units, size_t n,
+    struct scope *out);
+void scope_release(struct scope *sc);
+/* 1 if the segment is visible. */
+int scope_sees_segment(const struct scope *sc, int64_t segment_id);
+/* 1 if the BU is visible (wholly, or through one of its segments). */
+int scope_sees_bu(const struct scope *sc, int64_t bu_id);
+/* 1 if the whole BU is in scope (what a bu_vp or bg_vp needs to act on it). */
+int scope_covers_bu(const struct scope *sc, int64_t bu_id);
+
+/* workflow.c ----------------------------------------------------------------*/
+
+/*
+ * The candidate state machine as one table: (state, action) -> next state,
+ * who may, what is required. Handlers gather the facts, workflow_check
+ * decides; nothing else in tierd decides whether a transition is legal.
+ */
+struct wf_facts {
+	Tier__CandidateState state; /* UNSPECIFIED before PROPOSE */
+	Tier__Role role;            /* the actor's role, or the delegator's
+				       when deciding as a deputy */
+	int in_scope;               /* the candidate's segment is in scope
+				       (for approvers: its BU is covered) */
+	int cycle_open;             /* the cycle is OPEN */
+	int is_proposer;            /* actor or delegator proposed it */
+	int is_submitter;           /* actor or delegator submitted it */
+	int decided_earlier_step;   /* actor or delegator approved an earlier
+				       step of this submission */
+	Tier__Role step_role;       /* the pending step's role (PENDING) */
+	int last_step;              /* the pending step is the chain's last */
+	int score_complete;         /* every criterion in force scored, after
+				       this request's scores (SCORE) */
+	int needs_rescore;          /* criteria changed since scoring */
+	int below_min;              /* weighted score < the policy minimum */
+	/* What the request carries; ignored by workflow_allowed. */
+	int has_scores;          /* SCORE: at least one score */
+	int has_reason;          /* a non-empty reason */
+	int has_tier, has_owner; /* SUBMIT */
+	int tier_differs;        /* SUBMIT: tier != suggested tier */
+	int has_justification;   /* SUBMIT */
+};
+
+struct wf_outcome {
+	Tier__CandidateState next; /* the state after the action */
+	int advance_step;          /* APPROVE before the last step: step+1 */
+	Tier__ErrorCode code;      /* NONE when allowed */
+	const char *field;         /* the request field at fault, or "" */
+	char message[256];         /* why not, naming state and what is
+				      allowed; "" when allowed */
+};
+
+/* Decides action given the facts. Returns 0 when allowed, ERR_DENIED when
+ * not (out says why). */
+int workflow_check(const struct wf_facts *f, Tier__CandidateAction action,
+    struct wf_outcome *out);
+/* The actions the facts allow, ignoring what a request must carry, as a
+ * bit mask of 1 << action. */
+uint32_t workflow_allowed(const struct wf_facts *f);
+/* The lower-case name of an action ("approve") or state ("pending"). */
+const char *workflow_action_name(Tier__CandidateAction a);
+const char *workflow_state_name(Tier__CandidateState s);
+
+/* audit.c -------------------------------------------------------------------*/
+
+/*
+ * The tamper-evident audit log. Each entry's hash is BLAKE2b-256 over the
+ * previous entry's hash and the entry's fields, length-prefixed; the first
+ * entry chains from 32 zero bytes. Entries are written in the transaction of
+ * the change they record.
+ */
+
+/*
+ * Appends an entry by ctx->user at ctx->now. before/after are JSON texts (""
+ * for none); reason may be "". Returns 0 or ERR_STORE.
+ */
+int audit_record(struct cmd_ctx *ctx, const char *action, const char *entity,
+    int64_t entity_id, const char *before, const char *after,
+    const char *reason);
+/* The same for a JSON value (not consumed), NULL for none. */
+int audit_record_json(struct cmd_ctx *ctx, const char *action,
+    const char *entity, int64_t entity_id, const struct json_t *before,
+    const struct json_t *after, const char *reason);
+/* Computes the chain hash of e after prev. */
+void audit_hash(
+    const uint8_t prev[32], const struct store_audit *e, uint8_t out[32]);
+/*
+ * Recomputes the whole chain and checks its end against the recorded head.
+ * *ok is 1 when every entry holds; otherwise *first_bad is the first entry
+ * that fails and problem says how (edited, deleted or reordered entries all
+ * break the chain there). head receives the hash of the last good entry:
+ * kept outside the database, it anchors a later verification. Returns 0 or
+ * ERR_STORE.
+ */
+int audit_verify(struct store *st, int *ok, uint64_t *entries,
+    uint64_t *first_bad, uint8_t head[32], char *problem, size_t problem_len);
+
 /* cmd_user.c ----------------------------------------------------------------*/
 
+/* A user as JSON for the audit log (no secrets); NULL when out of memory. */
+json_t *cmd_user_json(const struct store_user *u);
 /* 1 if name is a valid login name: 1-64 of [a-z0-9._-], starting with a
  * letter or digit. */
 int cmd_user_name_valid(const char *name);
@@ -368,5 +571,286 @@ int enrol_issue(struct store *st, int64_t user_id, long ttl, int64_t now,
  * and hashes it. Returns 0 or ERR_INVALID_ARG when it cannot be a code.
  */
 int enrol_hash(const char *typed, uint8_t hash[32]);
+
+/* store_cycle.c -------------------------------------------------------------*/
+
+/*
+ * Cycles (one planning year of one BU, with its policy in the row), their
+ * segment quotas, their criteria sets (every version kept), and the bulk
+ * marking of candidates when the criteria change while a cycle is open.
+ */
+
+#define STORE_CHAIN_MAX 4 /* approval steps in a chain */
+
+/* An approval chain: the roles that approve, in order. */
+struct store_chain {
+	size_t n;                          /* steps, 1..STORE_CHAIN_MAX */
+	Tier__Role steps[STORE_CHAIN_MAX]; /* bu_vp or bg_vp */
+};
+
+struct store_cycle {
+	int64_t id;             /* row id */
+	int64_t bu_id;          /* the BU whose year this is */
+	uint32_t year;          /* 2000-2999, one cycle per BU and year */
+	Tier__CycleState state; /* drafting, open or closed */
+	double min_score;       /* policy: submittable at or above */
+	double cut_strategic;   /* policy: suggested strategic at or above */
+	double cut_key;         /* policy: suggested key at or above */
+	struct store_chain chains[4]; /* by Tier__TierLevel; [0] unused */
+	uint32_t step_limit_hours;    /* a step pending longer is overdue */
+	uint32_t criteria_version;    /* latest criteria set, 0 before any */
+	int64_t derived_from;         /* the source cycle, 0 if not derived */
+	char derive_reason[1025];     /* why it was derived, "" if not */
+	int64_t version;              /* record version, 1 at creation */
+	int64_t updated_by;           /* user id of the last change */
+	int64_t updated_at;           /* Unix seconds of the last change */
+};
+
+/* A segment of a cycle's BU with its quota and candidate counts. */
+struct store_quota {
+	int64_t segment_id; /* the segment's unit id */
+	char segment[65];   /* its name */
+	uint32_t quota;     /* candidates wanted, 0 when none set */
+	uint32_t proposed;  /* candidates of the cycle in it, any state */
+	uint32_t approved;  /* of which approved */
+};
+
+/* One criterion of a set; strings live in the arena given to the reader. */
+struct store_criterion {
+	const char *name;        /* unique in the set */
+	const char *description; /* free text, may be "" */
+	uint32_t scale_min;      /* scores are integers in [min, max] */
+	uint32_t scale_max;
+	uint32_t weight; /* 1-100; a set's weights sum to 100 */
+};
+
+/* One version of a cycle's criteria. */
+struct store_criteria {
+	int64_t id;          /* row id of the set */
+	int64_t cycle_id;    /* the cycle it belongs to */
+	uint32_t version;    /* 1, 2, ... within the cycle */
+	const char *reason;  /* why this version was made */
+	const char *changes; /* what changed against the previous one */
+	int frozen;          /* fixed since the cycle opened */
+	int64_t created_by;  /* user id */
+	int64_t created_at;  /* Unix seconds */
+	struct store_criterion *criteria; /* in position order */
+	size_t n;                         /* criteria in the set */
+};
+
+/* A candidate as the criteria change sees it (before the change). */
+struct store_rescore {
+	int64_t id;                 /* candidate id */
+	Tier__CandidateState state; /* scored, pending, or proposed (returned)
+				       with a complete score */
+	uint32_t step;              /* pending step, 0-based */
+	int64_t pending_since;      /* 0 unless pending */
+	int score_complete;         /* 1 if complete for the old version */
+	int needs_rescore;          /* already marked */
+	int64_t version;            /* record version */
+};
+
+/* Each returns 0, ERR_NOT_FOUND or ERR_STORE. */
+int store_cycle_get(struct store *st, int64_t id, struct store_cycle *out);
+int store_cycle_by_year(
+    struct store *st, int64_t bu_id, uint32_t year, struct store_cycle *out);
+/* Inserts c (id ignored) and sets c->id. Returns 0, ERR_EXISTS (the BU
+ * has a cycle for that year) or ERR_STORE. */
+int store_cycle_insert(struct store *st, struct store_cycle *c);
+/*
+ * Writes every mutable column of c, whose version the caller has already
+ * increased by one: the row must still be at c->version - 1. Returns 0,
+ * ERR_CONFLICT when it is not, or ERR_STORE.
+ */
+int store_cycle_update(struct store *st, const struct store_cycle *c);
+/* Every cycle (of one BU when bu_id is not 0), newest year first. *out is
+ * malloc'd, owned by the caller. Returns 0, ERR_ALLOC or ERR_STORE. */
+int store_cycle_list(
+    struct store *st, int64_t bu_id, struct store_cycle **out, size_t *n);
+/* Every segment of the cycle's BU, by name, with quota and counts. *out is
+ * malloc'd, owned by the caller. Returns 0, ERR_ALLOC or ERR_STORE. */
+int store_cycle_quotas(struct store *st, const struct store_cycle *c,
+    struct store_quota **out, size_t *n);
+/* Sets one segment's quota. Returns 0 or ERR_STORE. */
+int store_cycle_quota_set(
+    struct store *st, int64_t cycle_id, int64_t segment_id, uint32_t quota);
+
+/*
+ * Reads one version of a cycle's criteria, strings and array in arena.
+ * Returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE.
+ */
+int store_criteria_get(struct store *st, struct arena *arena, int64_t cycle_id,
+    uint32_t version, struct store_criteria *out);
+/* Every version of a cycle's criteria, oldest first, all in arena. */
+int store_criteria_all(struct store *st, struct arena *arena, int64_t cycle_id,
+    struct store_criteria **out, size_t *n);
+/*
+ * Stores c as version c->version of its cycle: a new set, or, when that
+ * version exists and is not frozen, a replacement of it. Sets c->id.
+ * Returns 0, ERR_EXISTS (that version is frozen) or ERR_STORE.
+ */
+int store_criteria_put(struct store *st, struct store_criteria *c);
+/* Marks a version frozen. Returns 0 or ERR_STORE. */
+int store_criteria_freeze(struct store *st, int64_t cycle_id, uint32_t version);
+
+/*
+ * The candidates of a cycle that a criteria change touches: scored,
+ * pending, and proposed ones with a complete score, by id. *out is malloc'd, owned by the caller. Returns 0,
+ * ERR_ALLOC or ERR_STORE.
+ */
+int store_cycle_rescore_targets(
+    struct store *st, int64_t cycle_id, struct store_rescore **out, size_t *n);
+/*
+ * Applies a criteria change to the cycle's undecided candidates: scored and
+ * pending ones become scored with needs_rescore set and the chain reset
+ * (step 0, pending_since 0), proposed ones lose score_complete; each changed
+ * row gets version + 1, updated_by and updated_at. Returns 0 or ERR_STORE.
+ */
+int store_cycle_rescore_mark(
+    struct store *st, int64_t cycle_id, int64_t user_id, int64_t now);
+
+/* store_customer.c ----------------------------------------------------------*/
+
+/*
+ * Customers of a BU with their archive card and revenue by year. Readers put
+ * strings and arrays in the arena they are given; store_customer_each hands
+ * out rows whose strings are valid during the call only.
+ */
+
+struct store_revenue {
+	uint32_t year;  /* calendar year */
+	int64_t amount; /* in the organisation's currency unit */
+};
+
+struct store_customer {
+	int64_t id;            /* row id */
+	int64_t bu_id;         /* the BU whose list holds it */
+	const char *name;      /* as entered */
+	const char *norm_name; /* customer_norm_name(name), unique per BU */
+	const char *industry;  /* card fields, "" when not recorded */
+	const char *region;
+	const char *size;
+	const char *contacts;
+	int64_t credit_limit; /* 0: not recorded */
+	const char *payment_terms;
+	struct store_revenue *revenue; /* by year; NULL from _each */
+	size_t nrevenue;
+	int64_t version;    /* record version, 1 at creation */
+	int64_t updated_by; /* user id of the last change */
+	int64_t updated_at; /* Unix seconds */
+	int64_t created_at; /* Unix seconds */
+};
+
+/* Each returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
+int store_customer_get(struct store *st, struct arena *arena, int64_t id,
+    struct store_customer *out);
+int store_customer_by_norm(struct store *st, struct arena *arena, int64_t bu_id,
+    const char *norm_name, struct store_customer *out);
+/* The revenue rows of a customer, by year, in arena. */
+int store_customer_revenue(struct store *st, struct arena *arena, int64_t id,
+    struct store_revenue **out, size_t *n);
+/* Inserts c with its revenue (id ignored; version 1) and sets c->id.
+ * Returns 0, ERR_EXISTS (same normalised name in the BU) or ERR_STORE. */
+int store_customer_insert(struct store *st, struct store_customer *c);
+/*
+ * Replaces the card and revenue of c, whose version the caller has already
+ * increased by one (the row must be at c->version - 1). Returns 0,
+ * ERR_CONFLICT, ERR_EXISTS (same normalised name in the BU) or ERR_STORE.
+ */
+int store_customer_update(struct store *st, const struct store_customer *c);
+/*
+ * Calls fn for each customer with id > after, by id, of one BU (bu_id not 0)
+ * and whose normalised name contains search ("" for all), until fn returns
+ * non-zero, which is returned (1 conventionally means "enough"). Returns 0,
+ * fn's value, or ERR_STORE.
+ */
+int store_customer_each(struct store *st, int64_t bu_id, const char *search,
+    int64_t after, int (*fn)(const struct store_customer *c, void *arg),
+    void *arg);
+/*
+ * The first candidate of the customer in the given state (any state when
+ * state is UNSPECIFIED), with its cycle. Returns 0, ERR_NOT_FOUND or
+ * ERR_STORE.
+ */
+int store_customer_candidate(struct store *st, int64_t customer_id,
+    Tier__CandidateState state, int64_t *candidate_id, int64_t *cycle_id);
+
+/* store_delegation.c --------------------------------------------------------*/
+
+/* Approvers' delegations to deputies for a period. */
+struct store_delegation {
+	int64_t id;          /* row id */
+	int64_t approver_id; /* the bu_vp or bg_vp who delegates */
+	int64_t deputy_id;   /* who may decide in their place */
+	int64_t starts_at;   /* Unix seconds, inclusive */
+	int64_t ends_at;     /* Unix seconds, exclusive */
+	int64_t created_at;  /* Unix seconds */
+};
+
+/* Inserts d (id ignored) and sets d->id. Returns 0 or ERR_STORE. */
+int store_delegation_insert(struct store *st, struct store_delegation *d);
+/*
+ * Delegations given or received by user_id (every one when user_id is 0),
+ * by start. *out is malloc'd, owned by the caller. Returns 0, ERR_ALLOC or
+ * ERR_STORE.
+ */
+int store_delegation_list(struct store *st, int64_t user_id,
+    struct store_delegation **out, size_t *n);
+/* The delegations to deputy_id in force at now (starts_at <= now <
+ * ends_at), by approver. As store_delegation_list otherwise. */
+int store_delegation_active(struct store *st, int64_t deputy_id, int64_t now,
+    struct store_delegation **out, size_t *n);
+
+/* cmd_org.c -----------------------------------------------------------------*/
+
+/* 1 if text is UTF-8 of at most max_chars characters, none of them a
+ * control character. */
+int cmd_org_text_valid(const char *text, size_t max_chars);
+/* "BG", "BU" or "segment", as messages name a unit kind. */
+const char *cmd_org_kind_name(Tier__UnitKind kind);
+
+/* cmd_cycle.c ---------------------------------------------------------------*/
+
+/*
+ * Loads cycle id as ctx's user may see it: ERR_INVALID_ARG with NOT_FOUND
+ * "no cycle ID" in resp (field names the request field) when it does not
+ * exist or its BU is out of scope. Returns 0 or an error for the handler
+ * to return.
+ */
+int cmd_cycle_load(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
+    const char *field, struct store_cycle *out);
+/* Refuses any change in a closed cycle: BAD_REQUEST "cycle 3 (2027) is
+ * closed; nothing in it can change". Returns 0 when the cycle is not closed. */
+int cmd_cycle_writable(
+    struct cmd_ctx *ctx, Tier__Response *resp, const struct store_cycle *c);
+/* The wire form of a cycle, with the quotas of the segments in scope,
+ * allocated in ctx's arena. Returns 0, ERR_ALLOC or ERR_STORE. */
+int cmd_cycle_to_wire(
+    struct cmd_ctx *ctx, const struct store_cycle *c, Tier__Cycle **out);
+/* A user's name for the wire, in ctx's arena: "" for id 0, "user N" for an
+ * unknown id; NULL when out of memory. */
+char *cmd_cycle_user_name(struct cmd_ctx *ctx, int64_t user_id);
+
+/* cmd_customer.c ------------------------------------------------------------*/
+
+#define CUSTOMER_CARD_FIELDS 7 /* card fields that can be missing */
+
+/*
+ * The duplicate-detection form of a customer name: Unicode NFKC with case
+ * folding, leading and trailing white space removed and inner runs of white
+ * space collapsed to one space, so "ＡＢＣ  有限公司" equals "abc 有限公司".
+ * *out is malloc'd, owned by the caller. Returns 0, ERR_INVALID_ARG (not
+ * UTF-8) or ERR_ALLOC.
+ */
+int customer_norm_name(const char *name, char **out);
+/* The card fields of c still empty ("industry", "region", "size",
+ * "contacts", "credit_limit", "payment_terms", "revenue"), in that order,
+ * into out (static strings). Returns how many. */
+size_t cmd_customer_missing(
+    const struct store_customer *c, const char *out[CUSTOMER_CARD_FIELDS]);
+/* The wire form of a customer, in ctx's arena; NULL when out of memory or
+ * the store fails. */
+Tier__Customer *cmd_customer_to_wire(
+    struct cmd_ctx *ctx, const struct store_customer *c);
 
 #endif

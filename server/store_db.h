@@ -1,0 +1,48 @@
+/*
+ * The private side of the SQLite store, shared by store.c (database, schema,
+ * transactions, users) and the store_*.c files that hold the queries of one
+ * domain each. Only store*.c include it: nothing else knows the engine.
+ */
+#ifndef TIERD_STORE_DB_H
+#define TIERD_STORE_DB_H
+
+#include <sqlite3.h>
+
+#include "tierd.h"
+
+/*
+ * Returns the prepared statement for sql, reset and with its bindings
+ * cleared, preparing it on first use. sql must be a string with static
+ * storage: the cache is keyed by its address. NULL on failure (logged).
+ */
+sqlite3_stmt *store_sql(struct store *st, const char *sql);
+
+/*
+ * Steps a statement that returns no rows and resets it. Returns 0,
+ * ERR_EXISTS for a UNIQUE or PRIMARY KEY violation, ERR_STORE otherwise
+ * (logged with what).
+ */
+int store_run(struct store *st, sqlite3_stmt *s, const char *what);
+
+/*
+ * Steps a statement expected to return at most one row. Returns 1 with the
+ * row available, 0 when there is none (the statement is reset then), or
+ * ERR_STORE (logged with what). After a 1, the caller reads the columns and
+ * calls sqlite3_reset.
+ */
+int store_row(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* Logs the engine's last error for what and returns ERR_STORE. */
+int store_fail(struct store *st, const char *what);
+
+/* Copies a text column into dst, truncating; NULL reads as "". */
+void store_copy_text(char *dst, size_t dst_len, sqlite3_stmt *s, int col);
+
+/* The text of column col duplicated into the arena ("" for NULL). */
+char *store_arena_text(struct arena *a, sqlite3_stmt *s, int col);
+
+/* The row id of the last INSERT and the rows changed by the last statement. */
+int64_t store_last_id(struct store *st);
+int store_changes(struct store *st);
+
+#endif
