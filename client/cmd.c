@@ -59,6 +59,26 @@ static const struct cmd_entry cmd_user_table[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
+static const struct cmd_entry cmd_audit_table[] = {
+	{ "show", cmd_audit_show_main,
+	    "show the history of a record, change by change",
+	    "audit show candidate|customer|cycle ID",
+	    "Lists every audited change of the record, oldest first: when,\n"
+	    "who, the action, the reason given and the fields it changed\n"
+	    "(--output json adds the full before and after records and each\n"
+	    "entry's chain hash). Anyone who can see the record may ask.\n",
+	    NULL },
+	{ "verify", cmd_audit_verify_main,
+	    "check the whole audit log's hash chain", "audit verify",
+	    "Recomputes the hash chain of the whole audit log on the server.\n"
+	    "Any edited, deleted or reordered entry breaks the chain; the\n"
+	    "first such entry is named and the exit status is 1. Prints the\n"
+	    "head hash: keep it outside the server to detect a log rewritten\n"
+	    "from that point on. Needs the auditor or admin role.\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
 const struct cmd_entry cmd_table[] = {
 	{ "status", cmd_status_main,
 	    "show the server, the secure channel and who you are", "status",
@@ -81,13 +101,13 @@ const struct cmd_entry cmd_table[] = {
 	{ "user", cmd_dispatch_child, "manage users: add, code, list",
 	    "user add|code|list ...", NULL, cmd_user_table },
 	{ "key", cmd_key_main,
-	    "show this client's key file and fingerprint, creating it if "
-	    "missing",
-	    "key",
+	    "show this client's key and fingerprint (made if missing)", "key",
 	    "Prints the path and fingerprint of this client's identity key,\n"
 	    "creating the key (mode 0600) if there is none. The fingerprint\n"
 	    "is what an administrator sees for this client.\n",
 	    NULL },
+	{ "audit", cmd_dispatch_child, "read the audit log: show, verify",
+	    "audit show|verify ...", NULL, cmd_audit_table },
 	{ "help", cmd_help_main, "show help for a command, or the exit codes",
 	    "help [COMMAND [SUBCOMMAND] | exit-codes]", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
@@ -102,6 +122,8 @@ static const char cmd_options_help[] =
     "  --config-dir DIR     configuration directory (env TIER_CONFIG_DIR;\n"
     "                       default $XDG_CONFIG_HOME/tier or "
     "~/.config/tier)\n"
+    "  --request-id ID      idempotency key of a change (default: random);\n"
+    "                       repeat it to retry a change safely\n"
     "  -h, --help           show help\n"
     "  -V, --version        show the version\n";
 
@@ -191,7 +213,11 @@ cmd_help_topic(FILE *f, int n, char **words)
 		cmd_print_overview(f);
 		return EXIT_OK;
 	}
-	if (n == 1 && strcmp(words[0], "exit-codes") == 0) {
+	if (strcmp(words[0], "exit-codes") == 0) {
+		if (n > 1) {
+			output_error(NULL, "help exit-codes takes no argument");
+			return EXIT_USAGE;
+		}
 		cmd_print_exit_codes(f);
 		return EXIT_OK;
 	}
@@ -204,6 +230,13 @@ cmd_help_topic(FILE *f, int n, char **words)
 		return cmd_print_help(f, e);
 	if (n == 2 && (k = cmd_lookup(e->children, words[1])) != NULL)
 		return cmd_print_help(f, k);
+	if (n > 2 || (n == 2 && e->children == NULL)) {
+		output_error(NULL,
+		    "help takes a command and at most one "
+		    "subcommand; see tier help %s",
+		    words[0]);
+		return EXIT_USAGE;
+	}
 	output_error(NULL, "unknown command '%s %s'; see tier help %s",
 	    words[0], words[1], words[0]);
 	return EXIT_USAGE;
@@ -237,6 +270,9 @@ cmd_option(const struct cmd_entry *self, int ch, char **argv, struct cfg *c)
 		return 0;
 	case CMD_OPT_CONFIG_DIR:
 		c->flag_config_dir = optarg;
+		return 0;
+	case CMD_OPT_REQUEST_ID:
+		c->flag_request_id = optarg;
 		return 0;
 	case ':':
 		if (optopt != 0 && optopt < 0x100)

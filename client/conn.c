@@ -621,10 +621,25 @@ conn_call(struct conn *c, Tier__Request *req, Tier__Response **out)
 {
 	struct buf plain = BUF_INIT;
 	Tier__Response *resp = NULL;
+	uint8_t rnd[16];
+	char rid[sizeof(rnd) * 2 + 1];
 	int r, ex;
 
 	req->id = ++c->next_id;
-	if ((r = msg_pack(&req->base, &plain)) != 0 ||
+	/*
+	 * Every request carries an idempotency key; the server uses it for
+	 * changes, so a change retried under the same key happens once.
+	 */
+	if (c->cfg->flag_request_id != NULL)
+		req->request_id = (char *)c->cfg->flag_request_id;
+	else {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(rid, sizeof(rid), rnd, sizeof(rnd));
+		req->request_id = rid;
+	}
+	r = msg_pack(&req->base, &plain);
+	req->request_id = (char *)protobuf_c_empty_string;
+	if (r != 0 ||
 	    (r = channel_seal(c->ch, plain.data, plain.len, &c->out)) != 0) {
 		ex = conn_fail(c, r, "sending the request");
 		goto out;

@@ -20,6 +20,7 @@ main(int argc, char **argv)
 		{ "server", required_argument, NULL, CMD_OPT_SERVER },
 		{ "output", required_argument, NULL, CMD_OPT_OUTPUT },
 		{ "config-dir", required_argument, NULL, CMD_OPT_CONFIG_DIR },
+		{ "request-id", required_argument, NULL, CMD_OPT_REQUEST_ID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -58,7 +59,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((e = cmd_lookup(cmd_table, argv[optind])) == NULL) {
-		fprintf(stderr, "tier: unknown command '%s'; see tier --help\n",
+		fprintf(stderr,
+		    "tier: error: unknown command '%s'; see tier --help\n",
 		    argv[optind]);
 		return EXIT_USAGE;
 	}

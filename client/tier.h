@@ -57,6 +57,7 @@ struct cfg {
 	const char *flag_server;     /* --server */
 	const char *flag_output;     /* --output */
 	const char *flag_config_dir; /* --config-dir */
+	const char *flag_request_id; /* --request-id: fixed idempotency key */
 
 	/* Resolved by cfg_load; owned, freed by cfg_free. */
 	char *dir;        /* configuration directory (may not exist yet) */
@@ -327,14 +328,16 @@ enum {
 	CMD_OPT_SERVER = 0x100,
 	CMD_OPT_OUTPUT,
 	CMD_OPT_CONFIG_DIR,
+	CMD_OPT_REQUEST_ID,
 };
-#define CMD_GLOBAL_OPTIONS                                                     \
-	{ "server", required_argument, NULL, CMD_OPT_SERVER },                 \
-	    { "output", required_argument, NULL, CMD_OPT_OUTPUT },             \
-	    { "config-dir", required_argument, NULL, CMD_OPT_CONFIG_DIR },     \
-	{                                                                      \
-		"help", no_argument, NULL, 'h'                                 \
-	}
+/* clang-format off */
+#define CMD_GLOBAL_OPTIONS \
+	{ "server", required_argument, NULL, CMD_OPT_SERVER }, \
+	{ "output", required_argument, NULL, CMD_OPT_OUTPUT }, \
+	{ "config-dir", required_argument, NULL, CMD_OPT_CONFIG_DIR }, \
+	{ "request-id", required_argument, NULL, CMD_OPT_REQUEST_ID }, \
+	{ "help", no_argument, NULL, 'h' }
+/* clang-format on */
 
 /* The row named name in table, or NULL. */
 const struct cmd_entry *cmd_lookup(
@@ -402,6 +405,11 @@ int cmd_whoami_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_enroll_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_key_main(const struct cmd_entry *, int, char **, struct cfg *);
 
+/* cmd_audit.c ---------------------------------------------------------------*/
+
+int cmd_audit_show_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_audit_verify_main(const struct cmd_entry *, int, char **, struct cfg *);
+
 /* cmd_user.c ----------------------------------------------------------------*/
 
 int cmd_user_add_main(const struct cmd_entry *, int, char **, struct cfg *);
@@ -410,7 +418,8 @@ int cmd_user_list_main(const struct cmd_entry *, int, char **, struct cfg *);
 
 /*
  * Parses a code lifetime: seconds, or a number with suffix s, m, h or d.
- * Returns 0 or ERR_INVALID_ARG (empty, not a number, above 2^32-1 s).
+ * Returns 0 or ERR_INVALID_ARG (empty, not a number, zero, above
+ * 2^32-1 s, trailing characters).
  */
 int cmd_user_parse_ttl(const char *text, uint32_t *out);
 
