@@ -31,7 +31,11 @@ done
 [ -n "$port" ] || { cat "$data/tierd.log"; echo "demo: tierd did not start" >&2; exit 1; }
 server=127.0.0.1:$port
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+	step() { printf '\n$ %s\n' "$*"; }
+fi
 
 code=$(./build/tierd -d "$data/server" --init-admin admin | sed -n 's/.*: \([0-9A-Z-]*\) (expires.*/\1/p')
 step "tierd -d demo-data/server --init-admin admin"
