@@ -235,6 +235,24 @@ server_free(struct server *srv)
 	memset(srv, 0, sizeof(*srv));
 }
 
+/* Audits --init-admin as an act of the machine's operator. */
+static int
+server_init_admin_audit(struct server *srv, const struct store_user *u)
+{
+	struct store_user operator= { .role = TIER__ROLE__ROLE_ADMIN };
+	struct cmd_ctx ctx = { .srv = srv, .user = &operator};
+	json_t *after = cmd_user_json(u);
+	int r;
+
+	snprintf(operator.name, sizeof(operator.name), "tierd --init-admin");
+	ctx.now = server_now();
+	r = after ? audit_record_json(
+			&ctx, "user.init_admin", "user", u->id, NULL, after, "")
+		  : ERR_ALLOC;
+	json_decref(after);
+	return r;
+}
+
 int
 server_init_admin(struct server *srv, const char *name, char *code,
     size_t code_len, int64_t *expires_at, char *why, size_t why_len)
@@ -275,6 +293,7 @@ server_init_admin(struct server *srv, const char *name, char *code,
 	if (r != 0 ||
 	    (r = enrol_issue(srv->store, u.id, srv->cfg.code_ttl, server_now(),
 		 fresh, expires_at)) != 0 ||
+	    (r = server_init_admin_audit(srv, &u)) != 0 ||
 	    (r = store_commit(srv->store)) != 0)
 		goto fail;
 	snprintf(code, code_len, "%s", fresh);
