@@ -42,6 +42,14 @@ scope_id_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static void
+scope_ids_sort(struct scope_ids *set)
+{
+	/* qsort may not be given NULL, even for no elements. */
+	if (set->n > 1)
+		qsort(set->ids, set->n, sizeof(*set->ids), scope_id_cmp);
+}
+
 static int
 scope_has(const int64_t *ids, size_t n, int64_t id)
 {
@@ -140,9 +148,9 @@ scope_resolve(const char *expr, const struct store_unit *units, size_t n,
 		free(whole.ids);
 		return r;
 	}
-	qsort(segs.ids, segs.n, sizeof(int64_t), scope_id_cmp);
-	qsort(bus.ids, bus.n, sizeof(int64_t), scope_id_cmp);
-	qsort(whole.ids, whole.n, sizeof(int64_t), scope_id_cmp);
+	scope_ids_sort(&segs);
+	scope_ids_sort(&bus);
+	scope_ids_sort(&whole);
 	out->segments = segs.ids;
 	out->nsegments = segs.n;
 	out->bus = bus.ids;
