@@ -79,6 +79,291 @@ static const struct cmd_entry cmd_audit_table[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
+static const struct cmd_entry cmd_candidate_table[] = {
+	{ "propose", cmd_candidate_propose_main,
+	    "enter a customer into a cycle as a candidate for a segment",
+	    "candidate propose --cycle ID --segment NAME --customer ID",
+	    "Proposes customer ID (of the cycle's BU) as a candidate of the\n"
+	    "open cycle for segment NAME. One candidate per customer and\n"
+	    "cycle. Needs the segment_mgr or account_mgr role and the segment\n"
+	    "in scope.\n",
+	    NULL },
+	{ "score", cmd_candidate_act_main,
+	    "score a candidate on one or more criteria",
+	    "candidate score ID NAME=VALUE... [--if-version N]",
+	    "Sets the candidate's score on each criterion named, an integer\n"
+	    "within the criterion's scale (tier criteria show CYCLE). The\n"
+	    "server computes the weighted score; once every criterion is\n"
+	    "scored the candidate is scored. Pending candidates are locked.\n"
+	    "\n"
+	    "options:\n"
+	    "  --if-version N       the version you saw; a newer one is a\n"
+	    "                       conflict (exit 8). Default: the current\n",
+	    NULL },
+	{ "submit", cmd_candidate_act_main,
+	    "submit a scored candidate for approval with tier and owner",
+	    "candidate submit ID --tier strategic|key|general --owner USER "
+	    "[--justification TEXT] [--if-version N]",
+	    "Submits the candidate into the approval chain of its tier, with\n"
+	    "USER as development owner. A tier other than the suggested one\n"
+	    "needs --justification; a score below the cycle's minimum cannot\n"
+	    "be submitted (reject it instead).\n"
+	    "\n"
+	    "options:\n"
+	    "  --tier TIER          strategic, key or general\n"
+	    "  --owner USER         a user whose scope sees the segment\n"
+	    "  --justification TEXT why the tier differs from the suggestion\n"
+	    "  --if-version N       the version you saw (default: the "
+	    "current)\n",
+	    NULL },
+	{ "approve", cmd_candidate_act_main,
+	    "approve the pending step of a candidate",
+	    "candidate approve ID [--reason TEXT] [--if-version N]",
+	    "Approves the step waiting for your role (or for the approver you\n"
+	    "stand in for); the last step makes the candidate an approved\n"
+	    "target. Nobody approves what they proposed or submitted, nor two\n"
+	    "steps of one submission.\n",
+	    NULL },
+	{ "reject", cmd_candidate_act_main, "reject a candidate, with a reason",
+	    "candidate reject ID --reason TEXT [--if-version N]",
+	    "Rejects a pending candidate (by the step's approver), or a\n"
+	    "proposed or scored one (segment_mgr, bu_vp). Saying no is a\n"
+	    "recorded decision: the reason is required.\n",
+	    NULL },
+	{ "return", cmd_candidate_act_main,
+	    "send a pending candidate back to proposed, with a reason",
+	    "candidate return ID --reason TEXT [--if-version N]",
+	    "Returns a pending candidate to its proposer's side (proposed),\n"
+	    "for rescoring or a new submission. The reason is required.\n",
+	    NULL },
+	{ "withdraw", cmd_candidate_act_main,
+	    "withdraw a proposed or scored candidate",
+	    "candidate withdraw ID [--reason TEXT] [--if-version N]", NULL,
+	    NULL },
+	{ "reopen", cmd_candidate_act_main,
+	    "reopen an approved, rejected or withdrawn candidate",
+	    "candidate reopen ID --reason TEXT [--if-version N]",
+	    "Brings a decided candidate back to proposed. Needs the bu_vp\n"
+	    "role and a reason.\n",
+	    NULL },
+	{ "show", cmd_candidate_show_main,
+	    "show a candidate: state, score, ranks, chain, what is missing",
+	    "candidate show ID",
+	    "Shows the candidate's state (and the pending step), its score,\n"
+	    "its rank in the segment and the BU, the suggested and submitted\n"
+	    "tiers, the approval chain with its decisions, missing\n"
+	    "information, and the actions you may take now.\n",
+	    NULL },
+	{ "explain", cmd_candidate_explain_main,
+	    "show a candidate's score criterion by criterion",
+	    "candidate explain ID", NULL, NULL },
+	{ "list", cmd_candidate_list_main,
+	    "list a cycle's candidates, best score first",
+	    "candidate list --cycle ID [--segment NAME] [--state STATE]",
+	    "Lists the candidates of the cycle you can see, best score first\n"
+	    "(unscored last). RANK is the rank in the segment / in the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --segment NAME       only this segment\n"
+	    "  --state STATE        proposed, scored, pending, approved,\n"
+	    "                       rejected or withdrawn\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_org_table[] = {
+	{ "add", cmd_org_add_main, "add a business group, unit or segment",
+	    "org add bg|bu|segment NAME [--parent NAME]",
+	    "Adds a business group (bg), a business unit (bu) inside a\n"
+	    "BG, or a market segment inside a BU. Names are unique among\n"
+	    "units of a kind: 1-64 characters without ',' or ':'. Needs\n"
+	    "the admin role.\n"
+	    "\n"
+	    "options:\n"
+	    "  --parent NAME        the BG of a BU, the BU of a segment\n",
+	    NULL },
+	{ "list", cmd_org_list_main, "list the units you can see", "org list",
+	    "Lists the business groups, units and segments inside your\n"
+	    "scope, BGs first, each kind by name, with the unit each\n"
+	    "belongs to.\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_cycle_table[] = {
+	{ "create", cmd_cycle_create_main,
+	    "start a BU's planning year, drafting with the default policy",
+	    "cycle create --bu BU --year YEAR",
+	    "Creates the cycle of BU for YEAR (2000-2999, one per BU and\n"
+	    "year). It starts drafting with the default policy: minimum\n"
+	    "score 50, strategic from 85, key from 70, general and key\n"
+	    "targets approved by bu_vp, strategic ones by bu_vp then\n"
+	    "bg_vp, a step overdue after 72 hours. Needs the bu_vp role\n"
+	    "for the BU.\n",
+	    NULL },
+	{ "list", cmd_cycle_list_main, "list the cycles you can see",
+	    "cycle list [--bu BU]",
+	    "Lists the cycles of the BUs in your scope, newest year\n"
+	    "first.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              only the cycles of this BU\n",
+	    NULL },
+	{ "show", cmd_cycle_show_main,
+	    "show a cycle: state, policy, quotas and progress", "cycle show ID",
+	    NULL, NULL },
+	{ "set", cmd_cycle_set_main,
+	    "change a drafting cycle's policy and segment quotas",
+	    "cycle set ID [--min-score X] [--cut-strategic X] [--cut-key X] "
+	    "[--chain TIER=ROLE[,ROLE...]]... [--step-limit HOURS] "
+	    "[--quota SEGMENT=N]... [--if-version N]",
+	    "Changes what is given and keeps the rest. Only while the\n"
+	    "cycle is drafting; needs the bu_vp role for the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --min-score X        candidates below cannot be submitted\n"
+	    "  --cut-strategic X    suggest strategic at or above X\n"
+	    "  --cut-key X          suggest key at or above X\n"
+	    "  --chain TIER=ROLES   who approves general, key or\n"
+	    "                       strategic targets, in order, e.g.\n"
+	    "                       strategic=bu_vp,bg_vp\n"
+	    "  --step-limit HOURS   a step pending longer is overdue\n"
+	    "  --quota SEGMENT=N    candidates wanted from a segment\n"
+	    "  --if-version N       refuse if the cycle changed since\n"
+	    "                       version N (default: the version\n"
+	    "                       read just before)\n",
+	    NULL },
+	{ "open", cmd_cycle_open_main,
+	    "open a drafting cycle for candidates, freezing its criteria",
+	    "cycle open ID [--if-version N]",
+	    "Opens the cycle: candidates can be proposed, scored and\n"
+	    "decided. The cycle needs criteria; they are frozen, and a\n"
+	    "later change makes a new version. Needs the bu_vp role for\n"
+	    "the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --if-version N       refuse if the cycle changed since\n"
+	    "                       version N\n",
+	    NULL },
+	{ "close", cmd_cycle_close_main,
+	    "close an open cycle for good; nothing in it changes any more",
+	    "cycle close ID [--if-version N]",
+	    "Closes the cycle once no candidate waits for approval.\n"
+	    "Closing is final. Needs the bu_vp role for the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --if-version N       refuse if the cycle changed since\n"
+	    "                       version N\n",
+	    NULL },
+	{ "derive", cmd_cycle_derive_main,
+	    "start a later year's cycle from this one's policy and criteria",
+	    "cycle derive ID --year YEAR --reason TEXT",
+	    "Creates a drafting cycle of the same BU for a later YEAR\n"
+	    "with a copy of the policy, the quotas and the criteria in\n"
+	    "force. The reason is recorded; later criteria changes are\n"
+	    "shown against this cycle's criteria. Needs the bu_vp role\n"
+	    "for the BU.\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_criteria_table[] = {
+	{ "set", cmd_criteria_set_main,
+	    "define a cycle's weighted criteria, or a new version of them",
+	    "criteria set CYCLE --criterion 'NAME:WEIGHT:MIN-MAX"
+	    "[:DESCRIPTION]'... [--reason TEXT] [--if-version N]",
+	    "Replaces the draft criteria of a drafting cycle. In an open\n"
+	    "cycle it makes a new version, which needs a reason; every\n"
+	    "scored or pending candidate then needs rescoring. Weights\n"
+	    "are 1-100 and sum to 100; scores are whole numbers from MIN\n"
+	    "to MAX (at most 1000). Needs the bu_vp role for the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --criterion SPEC     one criterion, for example\n"
+	    "                       'Revenue:40:0-10:annual revenue'\n"
+	    "  --reason TEXT        why the criteria change\n"
+	    "  --if-version N       refuse if the cycle changed since\n"
+	    "                       version N\n",
+	    NULL },
+	{ "show", cmd_criteria_show_main,
+	    "show the criteria in force, one version, or every version",
+	    "criteria show CYCLE [--version N | --all]",
+	    "Shows the criteria with weights and scales, who made the\n"
+	    "version and why, and what changed against the one before.\n"
+	    "\n"
+	    "options:\n"
+	    "  --version N          that version, not the one in force\n"
+	    "  --all                every version, oldest first\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_customer_table[] = {
+	{ "add", cmd_customer_add_main,
+	    "add a customer to a BU's list, with its archive card",
+	    "customer add --bu BU NAME [--industry T] [--region T] [--size T] "
+	    "[--contacts T] [--credit-limit N] [--payment-terms T] "
+	    "[--revenue YEAR=AMOUNT]...",
+	    "Adds a customer. A name that differs only in case,\n"
+	    "full-width letters or spacing from one already in the BU is\n"
+	    "refused, naming the customer that has it.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              the BU whose customer it is\n"
+	    "  --industry T, --region T, --size T, --contacts T,\n"
+	    "  --payment-terms T    the card's text fields\n"
+	    "  --credit-limit N     in whole currency units\n"
+	    "  --revenue YEAR=N     revenue of a year; repeat for more\n",
+	    NULL },
+	{ "update", cmd_customer_update_main,
+	    "change fields of a customer's card",
+	    "customer update ID [--name NAME] [--bu BU] [--industry T] "
+	    "[--region T] [--size T] [--contacts T] [--credit-limit N] "
+	    "[--payment-terms T] [--revenue YEAR=AMOUNT]... [--if-version N]",
+	    "Changes the fields given and keeps the others; the options\n"
+	    "are those of customer add. --revenue YEAR= removes a year.\n"
+	    "Refused while the customer is a candidate waiting for\n"
+	    "approval.\n"
+	    "\n"
+	    "options:\n"
+	    "  --name NAME          a new name\n"
+	    "  --if-version N       refuse if the customer changed since\n"
+	    "                       version N (default: the version\n"
+	    "                       read just before)\n",
+	    NULL },
+	{ "show", cmd_customer_show_main,
+	    "show a customer's card and what is missing from it",
+	    "customer show ID", NULL, NULL },
+	{ "list", cmd_customer_list_main, "list the customers you can see",
+	    "customer list [--bu BU] [--search TEXT]",
+	    "Lists customers by id, with the card fields still missing.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              only the customers of this BU\n"
+	    "  --search TEXT        names containing TEXT (case, width\n"
+	    "                       and spacing do not matter)\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_delegate_table[] = {
+	{ "add", cmd_delegate_add_main,
+	    "let a deputy decide your approval steps for some days",
+	    "delegate add DEPUTY --from YYYY-MM-DD --until YYYY-MM-DD",
+	    "From the start of --from to the end of --until (UTC days,\n"
+	    "both included, at most 366 days) DEPUTY may decide the steps\n"
+	    "waiting for you, with your role and scope. Nobody approves\n"
+	    "what they proposed or submitted, deputies included. Needs\n"
+	    "the bu_vp or bg_vp role.\n",
+	    NULL },
+	{ "list", cmd_delegate_list_main,
+	    "list the delegations you gave or received", "delegate list",
+	    "Lists the delegations you gave or received (every one for\n"
+	    "admin and auditor): upcoming, active or ended.\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
 const struct cmd_entry cmd_table[] = {
 	{ "status", cmd_status_main,
 	    "show the server, the secure channel and who you are", "status",
@@ -108,6 +393,42 @@ const struct cmd_entry cmd_table[] = {
 	    NULL },
 	{ "audit", cmd_dispatch_child, "read the audit log: show, verify",
 	    "audit show|verify ...", NULL, cmd_audit_table },
+	{ "org", cmd_dispatch_child, "manage the organisation: add, list",
+	    "org add|list ...", NULL, cmd_org_table },
+	{ "cycle", cmd_dispatch_child,
+	    "plan a BU's year: create, list, show, set, open, close, derive",
+	    "cycle create|list|show|set|open|close|derive ...", NULL,
+	    cmd_cycle_table },
+	{ "criteria", cmd_dispatch_child,
+	    "define and review a cycle's weighted criteria: set, show",
+	    "criteria set|show ...", NULL, cmd_criteria_table },
+	{ "customer", cmd_dispatch_child,
+	    "keep customers and their cards: add, update, show, list",
+	    "customer add|update|show|list ...", NULL, cmd_customer_table },
+	{ "candidate", cmd_dispatch_child,
+	    "propose, score, submit and decide candidates; show, list",
+	    "candidate propose|score|submit|approve|reject|return|withdraw|"
+	    "reopen|show|explain|list ...",
+	    NULL, cmd_candidate_table },
+	{ "queue", cmd_queue_main,
+	    "show what waits for your approval, oldest first", "queue",
+	    "Lists the pending candidates whose current step you may decide\n"
+	    "(or the approver you stand in for), oldest first, with how long\n"
+	    "they have waited and whether the cycle's step limit is passed.\n",
+	    NULL },
+	{ "targets", cmd_targets_main,
+	    "show a cycle's approved target list by tier, with owners",
+	    "targets --cycle ID", NULL, NULL },
+	{ "funnel", cmd_funnel_main,
+	    "show a cycle's candidates per segment and state against quota",
+	    "funnel --cycle ID",
+	    "Per segment you can see: the quota, candidates proposed (with\n"
+	    "progress against the quota), scored, submitted, approved,\n"
+	    "rejected and withdrawn.\n",
+	    NULL },
+	{ "delegate", cmd_dispatch_child,
+	    "let a deputy decide your approvals for a while: add, list",
+	    "delegate add|list ...", NULL, cmd_delegate_table },
 	{ "help", cmd_help_main, "show help for a command, or the exit codes",
 	    "help [COMMAND [SUBCOMMAND] | exit-codes]", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },

@@ -446,3 +446,412 @@ output_json_print(json_t *doc)
 	json_decref(doc);
 	return 0;
 }
+
+/* Candidates ----------------------------------------------------------------*/
+
+const char *
+output_candidate_state(Tier__CandidateState s)
+{
+	static const char *const names[] = { "unspecified", "proposed",
+		"scored", "pending", "approved", "rejected", "withdrawn" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
+							      : "unknown";
+}
+
+const char *
+output_candidate_tier(Tier__TierLevel t)
+{
+	static const char *const names[] = { "", "general", "key",
+		"strategic" };
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t]
+							      : "unknown";
+}
+
+const char *
+output_candidate_action(Tier__CandidateAction a)
+{
+	static const char *const names[] = { "unspecified", "propose", "score",
+		"submit", "approve", "reject", "return", "withdraw", "reopen" };
+
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a]
+							      : "unknown";
+}
+
+/* A tier as JSON: its name, or null when none. */
+static json_t *
+output_json_tier(Tier__TierLevel t)
+{
+	return t == TIER__TIER_LEVEL__TIER_LEVEL_UNSPECIFIED
+		   ? json_null()
+		   : json_string(output_candidate_tier(t));
+}
+
+json_t *
+output_json_candidate(const Tier__Candidate *c)
+{
+	json_t *doc, *lines, *chain, *missing, *allowed;
+	size_t i;
+
+	lines = json_array();
+	chain = json_array();
+	missing = json_array();
+	allowed = json_array();
+	for (i = 0; lines != NULL && i < c->n_lines; i++) {
+		const Tier__ScoreLine *l = c->lines[i];
+
+		json_array_append_new(
+		    lines, json_pack("{s:o, s:i, s:i, s:i, s:b, s:o, s:f, s:o}",
+			       "criterion", output_json_string(l->criterion),
+			       "weight", (int)l->weight, "scale_min",
+			       (int)l->scale_min, "scale_max",
+			       (int)l->scale_max, "scored", l->scored, "value",
+			       l->scored ? json_integer(l->value) : json_null(),
+			       "points", l->points, "scored_by",
+			       output_json_string(l->scored_by)));
+	}
+	for (i = 0; chain != NULL && i < c->n_chain; i++) {
+		const Tier__ApprovalStep *s = c->chain[i];
+
+		json_array_append_new(chain,
+		    json_pack("{s:s, s:o, s:o, s:o}", "role",
+			msg_role_name(s->role), "decided_by",
+			output_json_string(s->decided_by), "on_behalf_of",
+			output_json_string(s->on_behalf_of), "decided_at",
+			output_json_time(s->decided_at)));
+	}
+	for (i = 0; missing != NULL && i < c->n_missing; i++)
+		json_array_append_new(
+		    missing, output_json_string(c->missing[i]));
+	for (i = 0; allowed != NULL && i < c->n_allowed; i++)
+		json_array_append_new(allowed,
+		    json_string(output_candidate_action(c->allowed[i])));
+	doc = json_pack("{s:I, s:I, s:i, s:o, s:o, s:I, s:o, s:s, s:f, s:b, "
+			"s:b, s:o, s:o, s:o, s:o, s:i, s:i}",
+	    "id", (json_int_t)c->id, "cycle_id", (json_int_t)c->cycle_id,
+	    "year", (int)c->year, "bu", output_json_string(c->bu), "segment",
+	    output_json_string(c->segment), "customer_id",
+	    (json_int_t)c->customer_id, "customer",
+	    output_json_string(c->customer), "state",
+	    output_candidate_state(c->state), "score", c->score,
+	    "score_complete", c->score_complete, "needs_rescore",
+	    c->needs_rescore, "suggested_tier",
+	    output_json_tier(c->suggested_tier), "tier",
+	    output_json_tier(c->tier), "owner", output_json_string(c->owner),
+	    "justification", output_json_string(c->justification),
+	    "rank_segment", (int)c->rank_segment, "rank_bu", (int)c->rank_bu);
+	if (doc == NULL) {
+		json_decref(missing);
+		json_decref(lines);
+		json_decref(chain);
+		json_decref(allowed);
+		return NULL;
+	}
+	if (json_object_update_new(
+		doc, json_pack("{s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:I, s:o, "
+			       "s:o, s:o, s:i, s:o}",
+			 "missing", missing, "lines", lines, "chain", chain,
+			 "step", (int)c->step, "proposed_by",
+			 output_json_string(c->proposed_by), "submitted_by",
+			 output_json_string(c->submitted_by), "reason",
+			 output_json_string(c->reason), "version",
+			 (json_int_t)c->version, "updated_by",
+			 output_json_string(c->updated_by), "updated_at",
+			 output_json_time(c->updated_at), "pending_since",
+			 output_json_time(c->pending_since), "criteria_version",
+			 (int)c->criteria_version, "allowed", allowed)) != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* Prints a continuation line under a labelled field. */
+static void
+output_more(FILE *f, const char *value)
+{
+	fprintf(f, "%*s", OUTPUT_LABEL_WIDTH, "");
+	output_text(f, value);
+	fputc('\n', f);
+}
+
+void
+output_candidate_fields(FILE *f, const Tier__Candidate *c)
+{
+	char when[OUTPUT_TIME_SIZE], line[512];
+	size_t i, len;
+
+	output_fieldf(f, "candidate", "%llu", (unsigned long long)c->id);
+	output_fieldf(f, "customer", "%s (%llu)", c->customer,
+	    (unsigned long long)c->customer_id);
+	output_fieldf(f, "cycle", "%llu (%s %u)",
+	    (unsigned long long)c->cycle_id, c->bu, c->year);
+	output_field(f, "segment", c->segment);
+	if (c->state == TIER__CANDIDATE_STATE__CANDIDATE_STATE_PENDING &&
+	    c->step < c->n_chain) {
+		output_time(c->pending_since, when);
+		output_fieldf(f, "state",
+		    "pending, step %u of %zu (waiting for %s since %s)",
+		    c->step + 1, c->n_chain,
+		    msg_role_name(c->chain[c->step]->role), when);
+	} else
+		output_fieldf(f, "state", "%s%s",
+		    output_candidate_state(c->state),
+		    c->needs_rescore ? " (criteria changed: rescore it)" : "");
+	if (c->score_complete)
+		output_fieldf(f, "score", "%.2f", c->score);
+	else
+		output_fieldf(f, "score",
+		    "%.2f so far (not every criterion "
+		    "is scored)",
+		    c->score);
+	if (c->rank_segment != 0)
+		output_fieldf(f, "rank", "%u in %s, %u in %s", c->rank_segment,
+		    c->segment, c->rank_bu, c->bu);
+	if (c->suggested_tier != TIER__TIER_LEVEL__TIER_LEVEL_UNSPECIFIED)
+		output_field(
+		    f, "suggested", output_candidate_tier(c->suggested_tier));
+	if (c->tier != TIER__TIER_LEVEL__TIER_LEVEL_UNSPECIFIED)
+		output_field(f, "tier", output_candidate_tier(c->tier));
+	if (*c->owner != '\0')
+		output_field(f, "owner", c->owner);
+	if (*c->justification != '\0')
+		output_field(f, "justification", c->justification);
+	for (i = 0; i < c->n_chain; i++) {
+		const Tier__ApprovalStep *s = c->chain[i];
+
+		len = (size_t)snprintf(line, sizeof(line), "%zu. %s", i + 1,
+		    msg_role_name(s->role));
+		if (*s->decided_by != '\0') {
+			output_time(s->decided_at, when);
+			len += (size_t)snprintf(line + len,
+			    len < sizeof(line) ? sizeof(line) - len : 0,
+			    ": approved by %s%s%s at %s", s->decided_by,
+			    *s->on_behalf_of ? " for " : "", s->on_behalf_of,
+			    when);
+		}
+		if (i == 0)
+			output_field(f, "chain", line);
+		else
+			output_more(f, line);
+	}
+	for (i = 0; i < c->n_missing; i++) {
+		if (i == 0)
+			output_field(f, "missing", c->missing[i]);
+		else
+			output_more(f, c->missing[i]);
+	}
+	if (*c->reason != '\0')
+		output_field(f, "reason", c->reason);
+	output_field(f, "proposed by", c->proposed_by);
+	if (*c->submitted_by != '\0')
+		output_field(f, "submitted by", c->submitted_by);
+	len = 0;
+	line[0] = '\0';
+	for (i = 0; i < c->n_allowed && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+		    i ? ", " : "", output_candidate_action(c->allowed[i]));
+	output_field(f, "you may", c->n_allowed ? line : "nothing now");
+	output_time(c->updated_at, when);
+	output_fieldf(f, "version", "%llu (by %s at %s)",
+	    (unsigned long long)c->version, c->updated_by, when);
+}
+
+/* Workflow records
+ * -----------------------------------------------------------*/
+
+const char *
+output_enum_name(
+    const ProtobufCEnumDescriptor *d, int value, char *buf, size_t len)
+{
+	const ProtobufCEnumValue *v =
+	    protobuf_c_enum_descriptor_get_value(d, value);
+	size_t prefix = 0, i, k;
+
+	if (v == NULL || len == 0) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	/* The values share a prefix ("CYCLE_STATE_"): cut it at its last
+	 * underscore. */
+	for (k = 0; k < d->n_values; k++) {
+		const char *a = d->values[k].name, *b = v->name;
+
+		for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
+			;
+		if (k == 0 || i < prefix)
+			prefix = i;
+	}
+	while (prefix > 0 && v->name[prefix - 1] != '_')
+		prefix--;
+	for (i = 0; v->name[prefix + i] != '\0' && i + 1 < len; i++) {
+		char ch = v->name[prefix + i];
+
+		buf[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+json_t *
+output_json_enum(const ProtobufCEnumDescriptor *d, int value)
+{
+	char name[64];
+
+	return json_string(output_enum_name(d, value, name, sizeof(name)));
+}
+
+json_t *
+output_json_unit(const Tier__Unit *u)
+{
+	return json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)u->id,
+	    "kind", output_json_enum(&tier__unit_kind__descriptor, u->kind),
+	    "name", output_json_string(u->name), "parent",
+	    output_json_string(u->parent));
+}
+
+static json_t *
+output_json_chain(const Tier__Chain *c)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && c != NULL && i < c->n_steps; i++) {
+		if (json_array_append_new(
+			arr, json_string(msg_role_name(c->steps[i]))) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* An id that is 0 when absent, as JSON: null then. */
+static json_t *
+output_json_id(uint64_t id)
+{
+	return id != 0 ? json_integer((json_int_t)id) : json_null();
+}
+
+json_t *
+output_json_cycle(const Tier__Cycle *c)
+{
+	const Tier__Policy *p = c->policy;
+	json_t *quotas = json_array(), *policy = json_null();
+	size_t i;
+
+	for (i = 0; quotas != NULL && i < c->n_quotas; i++) {
+		const Tier__Quota *q = c->quotas[i];
+
+		if (json_array_append_new(
+			quotas, json_pack("{s:o, s:i, s:i, s:i}", "segment",
+				    output_json_string(q->segment), "quota",
+				    (int)q->quota, "proposed", (int)q->proposed,
+				    "approved", (int)q->approved)) != 0) {
+			json_decref(quotas);
+			quotas = NULL;
+		}
+	}
+	if (p != NULL)
+		policy = json_pack("{s:f, s:f, s:f, s:o, s:o, s:o, s:i}",
+		    "min_score", p->min_score, "cut_strategic",
+		    p->cut_strategic, "cut_key", p->cut_key, "chain_general",
+		    output_json_chain(p->chain_general), "chain_key",
+		    output_json_chain(p->chain_key), "chain_strategic",
+		    output_json_chain(p->chain_strategic), "step_limit_hours",
+		    (int)p->step_limit_hours);
+	return json_pack("{s:I, s:o, s:i, s:o, s:o, s:o, s:i, s:I, s:o, s:o, "
+			 "s:o, s:o}",
+	    "id", (json_int_t)c->id, "bu", output_json_string(c->bu), "year",
+	    (int)c->year, "state",
+	    output_json_enum(&tier__cycle_state__descriptor, c->state),
+	    "policy", policy, "quotas", quotas, "criteria_version",
+	    (int)c->criteria_version, "version", (json_int_t)c->version,
+	    "derived_from", output_json_id(c->derived_from), "derive_reason",
+	    output_json_string(c->derive_reason), "updated_by",
+	    output_json_string(c->updated_by), "updated_at",
+	    output_json_time(c->updated_at));
+}
+
+json_t *
+output_json_criteria_set(const Tier__CriteriaSet *s)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && i < s->n_criteria; i++) {
+		const Tier__Criterion *k = s->criteria[i];
+
+		if (json_array_append_new(arr,
+			json_pack("{s:o, s:o, s:i, s:i, s:i}", "name",
+			    output_json_string(k->name), "description",
+			    output_json_string(k->description), "scale_min",
+			    (int)k->scale_min, "scale_max", (int)k->scale_max,
+			    "weight", (int)k->weight)) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "version",
+	    (int)s->version, "criteria", arr, "reason",
+	    output_json_string(s->reason), "changes",
+	    output_json_string(s->changes), "created_by",
+	    output_json_string(s->created_by), "created_at",
+	    output_json_time(s->created_at), "in_force", s->in_force, "frozen",
+	    s->frozen);
+}
+
+json_t *
+output_json_customer(const Tier__Customer *c)
+{
+	json_t *rev = json_array(), *missing = json_array();
+	size_t i;
+
+	for (i = 0; rev != NULL && i < c->n_revenue; i++) {
+		if (json_array_append_new(
+			rev, json_pack("{s:i, s:I}", "year",
+				 (int)c->revenue[i]->year, "amount",
+				 (json_int_t)c->revenue[i]->amount)) != 0) {
+			json_decref(rev);
+			rev = NULL;
+		}
+	}
+	for (i = 0; missing != NULL && i < c->n_missing; i++) {
+		if (json_array_append_new(
+			missing, output_json_string(c->missing[i])) != 0) {
+			json_decref(missing);
+			missing = NULL;
+		}
+	}
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, "
+			 "s:I, s:o, s:o, s:o}",
+	    "id", (json_int_t)c->id, "bu", output_json_string(c->bu), "name",
+	    output_json_string(c->name), "industry",
+	    output_json_string(c->industry), "region",
+	    output_json_string(c->region), "size", output_json_string(c->size),
+	    "contacts", output_json_string(c->contacts), "credit_limit",
+	    (json_int_t)c->credit_limit, "payment_terms",
+	    output_json_string(c->payment_terms), "revenue", rev, "version",
+	    (json_int_t)c->version, "updated_by",
+	    output_json_string(c->updated_by), "updated_at",
+	    output_json_time(c->updated_at), "missing", missing);
+}
+
+json_t *
+output_json_delegation(const Tier__Delegation *d)
+{
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+	    (json_int_t)d->id, "approver", output_json_string(d->approver),
+	    "deputy", output_json_string(d->deputy), "starts_at",
+	    output_json_time(d->starts_at), "ends_at",
+	    output_json_time(d->ends_at), "created_by",
+	    output_json_string(d->created_by));
+}
+
+int
+output_oom(void)
+{
+	output_error(NULL, "out of memory");
+	return EXIT_OTHER;
+}

@@ -297,6 +297,25 @@ json_t *output_json_time(int64_t t); /* ISO 8601 string, null for 0 */
  * or ERR_ALLOC (doc NULL). */
 int output_json_print(json_t *doc);
 
+/*
+ * The workflow records as JSON: fields named as in tier.proto, enums by
+ * their lower-case names ("open", "bu_vp"), times as ISO 8601 strings, ids
+ * that may be absent (0) as null.
+ */
+json_t *output_json_unit(const Tier__Unit *u);
+json_t *output_json_cycle(const Tier__Cycle *c);
+json_t *output_json_criteria_set(const Tier__CriteriaSet *s);
+json_t *output_json_customer(const Tier__Customer *c);
+json_t *output_json_delegation(const Tier__Delegation *d);
+/* An enum value's lower-case name without the type's prefix
+ * (CYCLE_STATE_OPEN -> "open"), in buf; "unknown" for a value the
+ * descriptor lacks. Returns buf. */
+const char *output_enum_name(
+    const ProtobufCEnumDescriptor *d, int value, char *buf, size_t len);
+json_t *output_json_enum(const ProtobufCEnumDescriptor *d, int value);
+/* Reports that the client ran out of memory. Returns EXIT_OTHER. */
+int output_oom(void);
+
 /* cmd.c ---------------------------------------------------------------------*/
 
 /*
@@ -422,5 +441,107 @@ int cmd_user_list_main(const struct cmd_entry *, int, char **, struct cfg *);
  * 2^32-1 s, trailing characters).
  */
 int cmd_user_parse_ttl(const char *text, uint32_t *out);
+
+/* output.c: candidates ------------------------------------------------------*/
+
+/* Lower-case names as the CLI and JSON use them ("pending", "strategic",
+ * "approve"); "" for no tier. */
+const char *output_candidate_state(Tier__CandidateState s);
+const char *output_candidate_tier(Tier__TierLevel t);
+const char *output_candidate_action(Tier__CandidateAction a);
+/* A candidate as JSON, fields named as in the .proto. New reference or
+ * NULL. */
+json_t *output_json_candidate(const Tier__Candidate *c);
+/* A candidate as labelled lines: state, score, ranks, tier, chain,
+ * missing information, what the user may do. */
+void output_candidate_fields(FILE *f, const Tier__Candidate *c);
+
+/* cmd_candidate.c -----------------------------------------------------------*/
+
+int cmd_candidate_propose_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+/* score, submit, approve, reject, return, withdraw, reopen: the row's name
+ * is the action. */
+int cmd_candidate_act_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_candidate_show_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_candidate_explain_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_candidate_list_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+
+/*
+ * Parses a record id: a decimal number from 1 to 2^63-1. Returns 0 or
+ * ERR_INVALID_ARG.
+ */
+int cmd_candidate_parse_id(const char *text, uint64_t *out);
+
+/* cmd_queue.c ---------------------------------------------------------------*/
+
+int cmd_queue_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_targets_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_funnel_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_org.c -----------------------------------------------------------------*/
+
+int cmd_org_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_org_list_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_cycle.c ---------------------------------------------------------------*/
+
+int cmd_cycle_create_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_list_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_show_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_set_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_open_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_close_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_derive_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* Parses a decimal number from min to max, nothing else around it. Returns
+ * 0 or ERR_INVALID_ARG. */
+int cmd_cycle_parse_uint(
+    const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/* Parses the id of a record named what ("cycle") for self's command.
+ * Returns 0 or EXIT_USAGE after saying what is wrong. */
+int cmd_cycle_parse_id(const struct cmd_entry *self, const char *text,
+    const char *what, uint64_t *out);
+/* Reads the current version of cycle id, connecting when *conn is NULL.
+ * Returns 0 or an exit code (the error is reported). */
+int cmd_cycle_version(
+    const struct cfg *c, struct conn **conn, uint64_t id, uint64_t *version);
+
+/* cmd_criteria.c ------------------------------------------------------------*/
+
+int cmd_criteria_set_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_criteria_show_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+
+/*
+ * Parses "NAME:WEIGHT:MIN-MAX[:DESCRIPTION]" in place (text is cut at the
+ * separators; out's strings point into it). The description may contain
+ * ':'. Returns 0 or ERR_INVALID_ARG.
+ */
+int cmd_criteria_parse(char *text, Tier__Criterion *out);
+
+/* cmd_customer.c ------------------------------------------------------------*/
+
+int cmd_customer_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_customer_update_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_customer_show_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_customer_list_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_delegate.c ------------------------------------------------------------*/
+
+int cmd_delegate_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_delegate_list_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+
+/* Parses a UTC day "YYYY-MM-DD" into the Unix seconds of its midnight.
+ * Returns 0 or ERR_INVALID_ARG (other forms, days that do not exist). */
+int cmd_delegate_parse_day(const char *text, int64_t *out);
 
 #endif

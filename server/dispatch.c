@@ -22,6 +22,28 @@ extern const struct cmd_entry cmd_user_code_entry;
 extern const struct cmd_entry cmd_user_list_entry;
 extern const struct cmd_entry cmd_audit_list_entry;
 extern const struct cmd_entry cmd_audit_verify_entry;
+extern const struct cmd_entry cmd_candidate_propose_entry;
+extern const struct cmd_entry cmd_candidate_act_entry;
+extern const struct cmd_entry cmd_candidate_get_entry;
+extern const struct cmd_entry cmd_candidate_list_entry;
+extern const struct cmd_entry cmd_queue_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_org_add_entry;
+extern const struct cmd_entry cmd_org_list_entry;
+extern const struct cmd_entry cmd_cycle_create_entry;
+extern const struct cmd_entry cmd_cycle_get_entry;
+extern const struct cmd_entry cmd_cycle_list_entry;
+extern const struct cmd_entry cmd_cycle_update_entry;
+extern const struct cmd_entry cmd_cycle_transition_entry;
+extern const struct cmd_entry cmd_cycle_derive_entry;
+extern const struct cmd_entry cmd_criteria_set_entry;
+extern const struct cmd_entry cmd_criteria_get_entry;
+extern const struct cmd_entry cmd_customer_add_entry;
+extern const struct cmd_entry cmd_customer_get_entry;
+extern const struct cmd_entry cmd_customer_list_entry;
+extern const struct cmd_entry cmd_customer_update_entry;
+extern const struct cmd_entry cmd_delegation_add_entry;
+extern const struct cmd_entry cmd_delegation_list_entry;
 
 const struct cmd_entry *const dispatch_table[] = {
 	&cmd_status_entry,
@@ -32,6 +54,28 @@ const struct cmd_entry *const dispatch_table[] = {
 	&cmd_user_list_entry,
 	&cmd_audit_list_entry,
 	&cmd_audit_verify_entry,
+	&cmd_candidate_propose_entry,
+	&cmd_candidate_act_entry,
+	&cmd_candidate_get_entry,
+	&cmd_candidate_list_entry,
+	&cmd_queue_entry,
+	&cmd_report_entry,
+	&cmd_org_add_entry,
+	&cmd_org_list_entry,
+	&cmd_cycle_create_entry,
+	&cmd_cycle_get_entry,
+	&cmd_cycle_list_entry,
+	&cmd_cycle_update_entry,
+	&cmd_cycle_transition_entry,
+	&cmd_cycle_derive_entry,
+	&cmd_criteria_set_entry,
+	&cmd_criteria_get_entry,
+	&cmd_customer_add_entry,
+	&cmd_customer_get_entry,
+	&cmd_customer_list_entry,
+	&cmd_customer_update_entry,
+	&cmd_delegation_add_entry,
+	&cmd_delegation_list_entry,
 	NULL,
 };
 
@@ -204,7 +248,9 @@ dispatch_replay(struct cmd_ctx *ctx, const Tier__Request *req,
 		free(data);
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "request_id",
-		    "use a new request id for a new change",
+		    "use a new request id for a new change; a retry must "
+		    "repeat the change exactly, including the version "
+		    "(tier --if-version)",
 		    "request id \"%s\" was already used for a different "
 		    "request",
 		    req->request_id);

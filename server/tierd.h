@@ -674,6 +674,9 @@ int store_cycle_quotas(struct store *st, const struct store_cycle *c,
 /* Sets one segment's quota. Returns 0 or ERR_STORE. */
 int store_cycle_quota_set(
     struct store *st, int64_t cycle_id, int64_t segment_id, uint32_t quota);
+/* How many candidates of the cycle are in state. Returns 0 or ERR_STORE. */
+int store_cycle_count_state(struct store *st, int64_t cycle_id,
+    Tier__CandidateState state, uint64_t *n);
 
 /*
  * Reads one version of a cycle's criteria, strings and array in arena.
@@ -695,8 +698,8 @@ int store_criteria_freeze(struct store *st, int64_t cycle_id, uint32_t version);
 
 /*
  * The candidates of a cycle that a criteria change touches: scored,
- * pending, and proposed ones with a complete score, by id. *out is malloc'd, owned by the caller. Returns 0,
- * ERR_ALLOC or ERR_STORE.
+ * pending, and proposed ones with a complete score, by id. *out is malloc'd,
+ * owned by the caller. Returns 0, ERR_ALLOC or ERR_STORE.
  */
 int store_cycle_rescore_targets(
     struct store *st, int64_t cycle_id, struct store_rescore **out, size_t *n);
@@ -819,6 +822,15 @@ const char *cmd_org_kind_name(Tier__UnitKind kind);
  */
 int cmd_cycle_load(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
     const char *field, struct store_cycle *out);
+/*
+ * cmd_cycle_load for a change of the cycle itself by a bu_vp: the whole BU
+ * must be in scope (else PERMISSION_DENIED), the cycle not closed, and
+ * version the cycle's (else BAD_REQUEST for 0, CONFLICT for another). body
+ * is the request's field name ("cycle_update") for the error's field.
+ * Returns 0 or an error for the handler to return.
+ */
+int cmd_cycle_load_change(struct cmd_ctx *ctx, Tier__Response *resp,
+    uint64_t id, uint64_t version, const char *body, struct store_cycle *out);
 /* Refuses any change in a closed cycle: BAD_REQUEST "cycle 3 (2027) is
  * closed; nothing in it can change". Returns 0 when the cycle is not closed. */
 int cmd_cycle_writable(
@@ -852,5 +864,180 @@ size_t cmd_customer_missing(
  * the store fails. */
 Tier__Customer *cmd_customer_to_wire(
     struct cmd_ctx *ctx, const struct store_customer *c);
+
+/* store_candidate.c ---------------------------------------------------------*/
+
+/*
+ * Candidates with their ranks, scores and approvals, and a cycle's funnel.
+ * Readers put strings and arrays in the arena they are given.
+ */
+
+struct store_candidate {
+	int64_t id;                     /* row id */
+	int64_t cycle_id;               /* the cycle it was proposed in */
+	int64_t segment_id;             /* the segment it belongs to */
+	int64_t customer_id;            /* one candidate per customer, cycle */
+	Tier__CandidateState state;     /* see workflow.c */
+	double score;                   /* weighted, 0-100, hundredths */
+	int score_complete;             /* every criterion in force scored */
+	int needs_rescore;              /* criteria changed since scoring */
+	uint32_t criteria_version;      /* the version its scores refer to */
+	Tier__TierLevel suggested_tier; /* from score and cut-offs */
+	Tier__TierLevel tier;           /* as submitted */
+	int64_t owner_id;               /* development owner, 0 until submit */
+	const char *justification;      /* for a tier off the suggestion */
+	const char *chain;              /* the submission's roles, "2,1" */
+	uint32_t step;                  /* 0-based index of the pending step */
+	uint32_t round;                 /* submissions so far */
+	int64_t pending_since; /* start of the step; 0 unless pending */
+	int64_t proposed_by;   /* user id */
+	int64_t submitted_by;  /* user id, 0 until submitted */
+	const char *reason;    /* of the last reject, return, ... */
+	int ever_scored;       /* reached scored once (funnel) */
+	int ever_submitted;    /* was submitted once (funnel) */
+	uint64_t version;      /* record version, 1 at creation */
+	int64_t updated_by;    /* user id of the last change */
+	int64_t updated_at;    /* Unix seconds */
+	int64_t created_at;    /* Unix seconds */
+	/* Read only, joined: */
+	uint32_t year;        /* the cycle's */
+	int64_t bu_id;        /* the cycle's BU */
+	const char *bu;       /* its name */
+	const char *segment;  /* segment name */
+	const char *customer; /* customer name */
+	const char *owner;    /* user names, "" when none */
+	const char *proposer;
+	const char *submitter;
+	const char *updater;
+	uint32_t rank_segment; /* RANK() among complete ones, 0 if not */
+	uint32_t rank_bu;
+};
+
+/* What store_candidate_list returns: one cycle's, paged by rank. */
+struct store_candidate_filter {
+	int64_t cycle_id;           /* required */
+	int64_t segment_id;         /* 0 for any */
+	Tier__CandidateState state; /* UNSPECIFIED for any */
+	int all_segments;           /* 1: no scope filter */
+	const int64_t *segments;    /* else only these segments */
+	size_t nsegments;
+	uint32_t offset, limit; /* the page */
+};
+
+struct store_candidate_score {
+	const char *criterion; /* name in the criteria set */
+	uint32_t value;        /* within the criterion's scale */
+	int64_t scored_by;     /* user id */
+	const char *scorer;    /* user name */
+	int64_t scored_at;     /* Unix seconds */
+};
+
+/* One approved step of a submission (a round). */
+struct store_candidate_approval {
+	uint32_t step;        /* 0-based */
+	int64_t user_id;      /* who decided */
+	int64_t on_behalf_of; /* the delegating approver, or 0 */
+	const char *user;     /* names of both, "" for none */
+	const char *on_behalf;
+	int64_t decided_at; /* Unix seconds */
+};
+
+/* One segment of a cycle's BU: quota and candidate counts. */
+struct store_candidate_funnel {
+	int64_t segment_id;
+	const char *segment;
+	uint32_t quota;     /* 0 when none set */
+	uint32_t proposed;  /* candidates, any state */
+	uint32_t scored;    /* that were completely scored once */
+	uint32_t submitted; /* that were submitted once */
+	uint32_t approved;  /* now approved, rejected, withdrawn */
+	uint32_t rejected;
+	uint32_t withdrawn;
+};
+
+/* Each returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
+int store_candidate_get(
+    struct store *st, struct arena *a, int64_t id, struct store_candidate *out);
+/* The candidate of a customer in a cycle. */
+int store_candidate_find(
+    struct store *st, int64_t cycle_id, int64_t customer_id, int64_t *id);
+/* Inserts c (cycle, segment, customer, state, criteria_version, proposed_by,
+ * created_at used) at version 1 and sets c->id. Returns 0, ERR_EXISTS (the
+ * customer is already a candidate of the cycle) or ERR_STORE. */
+int store_candidate_insert(struct store *st, struct store_candidate *c);
+/* Writes every mutable column of c, if the row is still at old_version.
+ * Returns 0, ERR_CONFLICT or ERR_STORE. */
+int store_candidate_update(
+    struct store *st, const struct store_candidate *c, uint64_t old_version);
+/* One page of a cycle's candidates, best score first (incomplete ones
+ * last), and in *total how many match the filter. */
+int store_candidate_list(struct store *st, struct arena *a,
+    const struct store_candidate_filter *f, struct store_candidate **out,
+    size_t *n, uint32_t *total);
+/* Every pending candidate, oldest pending step first. */
+int store_candidate_pending(
+    struct store *st, struct arena *a, struct store_candidate **out, size_t *n);
+/* A cycle's approved candidates: strategic, key, general, by score. */
+int store_candidate_targets(struct store *st, struct arena *a, int64_t cycle_id,
+    struct store_candidate **out, size_t *n);
+/* The scores of a candidate against one criteria version, by criterion. */
+int store_candidate_scores(struct store *st, struct arena *a, int64_t id,
+    uint32_t version, struct store_candidate_score **out, size_t *n);
+/* Sets one score (insert or replace). Returns 0 or ERR_STORE. */
+int store_candidate_score_put(struct store *st, int64_t id, uint32_t version,
+    const char *criterion, uint32_t value, int64_t user_id, int64_t now);
+/* The approved steps of one submission, by step. */
+int store_candidate_approvals(struct store *st, struct arena *a, int64_t id,
+    uint32_t round, struct store_candidate_approval **out, size_t *n);
+/* Records an approved step. Returns 0, ERR_EXISTS or ERR_STORE. */
+int store_candidate_approval_insert(struct store *st, int64_t id,
+    uint32_t round, uint32_t step, int64_t user_id, int64_t on_behalf_of,
+    int64_t now);
+/* Every segment of the cycle's BU, by name, with quota and counts. */
+int store_candidate_funnel(struct store *st, struct arena *a, int64_t cycle_id,
+    struct store_candidate_funnel **out, size_t *n);
+
+/* cmd_candidate.c -----------------------------------------------------------*/
+
+/*
+ * Who is deciding: the user, and the approvers whose delegation to the user
+ * is in force now (the user acts with their role and scope for steps of
+ * that role).
+ */
+struct cmd_candidate_actor {
+	struct cmd_ctx *ctx;          /* the user and its scope */
+	struct store_user *approvers; /* delegators, in ctx's arena */
+	struct scope *scopes;         /* theirs, malloc'd */
+	size_t napprovers;
+};
+
+/* Loads the delegations in force for ctx's user. Returns 0, ERR_ALLOC or
+ * ERR_STORE; cmd_candidate_actor_release frees either way. */
+int cmd_candidate_actor_load(
+    struct cmd_ctx *ctx, struct cmd_candidate_actor *ac);
+void cmd_candidate_actor_release(struct cmd_candidate_actor *ac);
+/* 1 if the actor sees a segment (and its candidates): it is in the user's
+ * scope, or in the scope of an approver the user stands in for. */
+int cmd_candidate_sees(
+    const struct cmd_candidate_actor *ac, int64_t segment_id);
+/*
+ * Gathers the workflow facts of c for the actor (score facts from c's
+ * columns). For a pending candidate the user decides as itself when its role
+ * and scope fit the step, else as the first delegating approver they fit
+ * (preferring one four eyes allows); *on_behalf is then that approver, else
+ * NULL. Returns 0, ERR_ALLOC or ERR_STORE.
+ */
+int cmd_candidate_facts(struct cmd_candidate_actor *ac,
+    const struct store_candidate *c, const struct store_cycle *cy,
+    struct wf_facts *f, const struct store_user **on_behalf);
+/*
+ * The wire form of c in ctx's arena. With detail, also the score lines,
+ * missing information, the chain with its decisions and the actions the
+ * actor may take. Returns NULL when out of memory or the store fails.
+ */
+Tier__Candidate *cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
+    const struct store_candidate *c, const struct store_cycle *cy, int detail);
+/* The lower-case name of a tier level ("strategic"). */
+const char *cmd_candidate_tier_name(Tier__TierLevel t);
 
 #endif

@@ -420,3 +420,44 @@ set_server() {
 	chmod 700 "$dir"
 	printf '[client]\nserver = %s\n' "$2" >"$dir/config"
 }
+
+# json_get PATH: prints the value at PATH (dot-separated keys and list
+# indexes, e.g. candidate.id or items.0.candidate.customer) of the JSON
+# document on stdout of the last command; empty when absent.
+json_get() {
+	python3 - "$1" "$OUT" <<'PY' 2>/dev/null
+import json, sys
+v = json.load(open(sys.argv[2]))
+for k in sys.argv[1].split("."):
+    if isinstance(v, list):
+        v = v[int(k)] if int(k) < len(v) else None
+    elif isinstance(v, dict):
+        v = v.get(k)
+    if v is None:
+        break
+if v is None:
+    print("")
+elif isinstance(v, bool):
+    print("true" if v else "false")
+elif isinstance(v, (dict, list)):
+    print(json.dumps(v, ensure_ascii=False))
+else:
+    print(v)
+PY
+}
+
+# add_person ADMIN NAME ROLE [SCOPE]: ADMIN adds user NAME, who enrols from
+# a configuration directory of its own.
+add_person() {
+	local admin=$1 name=$2 role=$3 scope=${4:-} code
+	if [ -n "$scope" ]; then
+		tier_as "$admin" user add "$name" --role "$role" --scope "$scope"
+	else
+		tier_as "$admin" user add "$name" --role "$role"
+	fi
+	[ "$RC" -eq 0 ] || die "$admin could not add $name ($role $scope): $(cat "$ERR")"
+	code=$(code_in "$OUT")
+	tier_as "$name" enroll "$code"
+	[ "$RC" -eq 0 ] || die "$name could not enrol: $(cat "$ERR")"
+	pass "$name ($role${scope:+, $scope}) enrolled"
+}

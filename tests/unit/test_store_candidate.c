@@ -1,0 +1,351 @@
+/*
+ * The candidate queries on a real database: ranks (ties share one, only
+ * completely scored candidates are ranked, per segment and per BU), list
+ * order, scope filter, paging and totals, the version guard of updates, one
+ * candidate per customer and cycle, approvals and the funnel.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tierd.h"
+
+struct fixture {
+	char dir[64];  /* temporary directory */
+	char path[96]; /* database file inside it */
+	struct store *st;
+	struct arena *a; /* for what the readers return */
+	int64_t user;    /* a segment manager */
+	int64_t seg_a, seg_b, cycle;
+	int64_t cand[5]; /* see setup */
+};
+
+static int64_t
+unit_add(
+    struct store *st, Tier__UnitKind kind, const char *name, int64_t parent)
+{
+	struct store_unit u;
+
+	memset(&u, 0, sizeof(u));
+	u.kind = kind;
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	u.parent_id = parent;
+	assert_int_equal(store_unit_insert(st, &u, 100), 0);
+	return u.id;
+}
+
+static int64_t
+customer_add(struct fixture *f, int64_t bu, const char *name)
+{
+	struct store_customer c;
+
+	memset(&c, 0, sizeof(c));
+	c.bu_id = bu;
+	c.name = name;
+	c.norm_name = name;
+	c.industry = c.region = c.size = c.contacts = c.payment_terms = "";
+	c.version = 1;
+	c.updated_by = f->user;
+	c.updated_at = c.created_at = 100;
+	assert_int_equal(store_customer_insert(f->st, &c), 0);
+	return c.id;
+}
+
+/* Proposes a candidate and gives it a score (complete or not). */
+static int64_t
+candidate_add(struct fixture *f, int64_t segment, int64_t customer,
+    double score, int complete)
+{
+	struct store_candidate c;
+
+	memset(&c, 0, sizeof(c));
+	c.cycle_id = f->cycle;
+	c.segment_id = segment;
+	c.customer_id = customer;
+	c.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_PROPOSED;
+	c.criteria_version = 1;
+	c.proposed_by = f->user;
+	c.created_at = 100;
+	assert_int_equal(store_candidate_insert(f->st, &c), 0);
+	assert_int_equal(c.version, 1);
+	c.justification = c.chain = c.reason = "";
+	c.score = score;
+	c.score_complete = complete;
+	c.state = complete ? TIER__CANDIDATE_STATE__CANDIDATE_STATE_SCORED
+			   : TIER__CANDIDATE_STATE__CANDIDATE_STATE_PROPOSED;
+	c.ever_scored = complete;
+	c.version = 2;
+	c.updated_by = f->user;
+	c.updated_at = 101;
+	assert_int_equal(store_candidate_update(f->st, &c, 1), 0);
+	return c.id;
+}
+
+/*
+ * One BU with segments A and B and an open cycle. Candidates: A 80, A 80,
+ * A 70, A 90 (incomplete), B 85.
+ */
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_user u;
+	struct store_cycle cy;
+	int64_t bg, bu;
+	char why[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store_candidate.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/tier.db", f->dir);
+	if (store_open(&f->st, f->path, why, sizeof(why)) != 0 ||
+	    arena_new(&f->a) != 0)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "sm");
+	snprintf(u.scope, sizeof(u.scope), "bu:BU");
+	u.role = TIER__ROLE__ROLE_SEGMENT_MGR;
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	f->user = u.id;
+	bg = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_BG, "BG", 0);
+	bu = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_BU, "BU", bg);
+	f->seg_a = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_SEGMENT, "A", bu);
+	f->seg_b = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_SEGMENT, "B", bu);
+
+	memset(&cy, 0, sizeof(cy));
+	cy.bu_id = bu;
+	cy.year = 2027;
+	cy.state = TIER__CYCLE_STATE__CYCLE_STATE_OPEN;
+	cy.min_score = 50;
+	cy.cut_strategic = 85;
+	cy.cut_key = 70;
+	for (int t = 1; t <= 3; t++) {
+		cy.chains[t].n = 1;
+		cy.chains[t].steps[0] = TIER__ROLE__ROLE_BU_VP;
+	}
+	cy.step_limit_hours = 72;
+	cy.criteria_version = 1;
+	cy.version = 1;
+	cy.updated_by = f->user;
+	cy.updated_at = 100;
+	assert_int_equal(store_cycle_insert(f->st, &cy), 0);
+	f->cycle = cy.id;
+	assert_int_equal(store_cycle_quota_set(f->st, cy.id, f->seg_a, 3), 0);
+
+	f->cand[0] =
+	    candidate_add(f, f->seg_a, customer_add(f, bu, "c0"), 80, 1);
+	f->cand[1] =
+	    candidate_add(f, f->seg_a, customer_add(f, bu, "c1"), 80, 1);
+	f->cand[2] =
+	    candidate_add(f, f->seg_a, customer_add(f, bu, "c2"), 70, 1);
+	f->cand[3] =
+	    candidate_add(f, f->seg_a, customer_add(f, bu, "c3"), 90, 0);
+	f->cand[4] =
+	    candidate_add(f, f->seg_b, customer_add(f, bu, "c4"), 85, 1);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[96];
+
+	arena_free(f->a);
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void
+test_ranks(void **state)
+{
+	struct fixture *f = *state;
+	/* Expected rank in segment and in BU, per candidate of setup. */
+	static const uint32_t seg[] = { 1, 1, 3, 0, 1 };
+	static const uint32_t bu[] = { 2, 2, 4, 0, 1 };
+	struct store_candidate c;
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(
+		    store_candidate_get(f->st, f->a, f->cand[i], &c), 0);
+		assert_int_equal(c.rank_segment, seg[i]);
+		assert_int_equal(c.rank_bu, bu[i]);
+	}
+	assert_string_equal(c.segment, "B");
+	assert_string_equal(c.bu, "BU");
+	assert_string_equal(c.customer, "c4");
+	assert_string_equal(c.proposer, "sm");
+	assert_string_equal(c.owner, "");
+	assert_int_equal(c.year, 2027);
+	assert_int_equal(
+	    store_candidate_get(f->st, f->a, 999, &c), ERR_NOT_FOUND);
+}
+
+static void
+test_list(void **state)
+{
+	struct fixture *f = *state;
+	struct store_candidate_filter flt;
+	struct store_candidate *rows;
+	int64_t only_a[] = { 0 };
+	size_t n;
+	uint32_t total;
+
+	memset(&flt, 0, sizeof(flt));
+	flt.cycle_id = f->cycle;
+	flt.all_segments = 1;
+	flt.limit = 100;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	/* Best score first, ties by id, the incomplete one last. */
+	assert_int_equal(n, 5);
+	assert_int_equal(total, 5);
+	assert_int_equal(rows[0].id, f->cand[4]);
+	assert_int_equal(rows[1].id, f->cand[0]);
+	assert_int_equal(rows[2].id, f->cand[1]);
+	assert_int_equal(rows[3].id, f->cand[2]);
+	assert_int_equal(rows[4].id, f->cand[3]);
+
+	/* A page: the total still counts every match. */
+	flt.offset = 1;
+	flt.limit = 2;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 5);
+	assert_int_equal(rows[0].id, f->cand[0]);
+
+	/* A scope of segment A only; then of nothing at all. */
+	only_a[0] = f->seg_a;
+	flt.offset = 0;
+	flt.limit = 100;
+	flt.all_segments = 0;
+	flt.segments = only_a;
+	flt.nsegments = 1;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(total, 4);
+	flt.nsegments = 0;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(total, 0);
+
+	/* Segment and state filters. */
+	flt.all_segments = 1;
+	flt.segment_id = f->seg_b;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	assert_int_equal(n, 1);
+	flt.segment_id = 0;
+	flt.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_PROPOSED;
+	assert_int_equal(
+	    store_candidate_list(f->st, f->a, &flt, &rows, &n, &total), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, f->cand[3]);
+}
+
+static void
+test_versions_and_uniqueness(void **state)
+{
+	struct fixture *f = *state;
+	struct store_candidate c, dup;
+	int64_t id;
+
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	assert_int_equal(c.version, 2);
+	c.version = 3;
+	c.reason = "stale";
+	/* The row is at version 2, not 1: nothing changes. */
+	assert_int_equal(store_candidate_update(f->st, &c, 1), ERR_CONFLICT);
+	assert_int_equal(store_candidate_update(f->st, &c, 2), 0);
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	assert_int_equal(c.version, 3);
+	assert_string_equal(c.reason, "stale");
+
+	assert_int_equal(
+	    store_candidate_find(f->st, f->cycle, c.customer_id, &id), 0);
+	assert_int_equal(id, f->cand[0]);
+	dup = c;
+	assert_int_equal(store_candidate_insert(f->st, &dup), ERR_EXISTS);
+	assert_int_equal(
+	    store_candidate_find(f->st, f->cycle, 9999, &id), ERR_NOT_FOUND);
+}
+
+static void
+test_scores_approvals_funnel(void **state)
+{
+	struct fixture *f = *state;
+	struct store_candidate_score *sc;
+	struct store_candidate_approval *ap;
+	struct store_candidate_funnel *fu;
+	size_t n;
+
+	assert_int_equal(store_candidate_score_put(
+			     f->st, f->cand[0], 1, "reach", 3, f->user, 200),
+	    0);
+	assert_int_equal(store_candidate_score_put(
+			     f->st, f->cand[0], 1, "reach", 7, f->user, 201),
+	    0);
+	assert_int_equal(store_candidate_score_put(
+			     f->st, f->cand[0], 2, "reach", 1, f->user, 202),
+	    0);
+	assert_int_equal(
+	    store_candidate_scores(f->st, f->a, f->cand[0], 1, &sc, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sc[0].value, 7);
+	assert_string_equal(sc[0].scorer, "sm");
+
+	assert_int_equal(store_candidate_approval_insert(
+			     f->st, f->cand[0], 1, 0, f->user, 0, 300),
+	    0);
+	assert_int_equal(store_candidate_approval_insert(
+			     f->st, f->cand[0], 1, 0, f->user, 0, 301),
+	    ERR_EXISTS);
+	assert_int_equal(
+	    store_candidate_approvals(f->st, f->a, f->cand[0], 1, &ap, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ap[0].user, "sm");
+	assert_string_equal(ap[0].on_behalf, "");
+	assert_int_equal(
+	    store_candidate_approvals(f->st, f->a, f->cand[0], 2, &ap, &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(
+	    store_candidate_funnel(f->st, f->a, f->cycle, &fu, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(fu[0].segment, "A");
+	assert_int_equal(fu[0].quota, 3);
+	assert_int_equal(fu[0].proposed, 4);
+	assert_int_equal(fu[0].scored, 3);
+	assert_int_equal(fu[0].submitted, 0);
+	assert_string_equal(fu[1].segment, "B");
+	assert_int_equal(fu[1].quota, 0);
+	assert_int_equal(fu[1].proposed, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ranks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_versions_and_uniqueness, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_scores_approvals_funnel, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
