@@ -47,12 +47,54 @@ step "tier status"
 ./build/tier status
 step "tier whoami"
 ./build/tier whoami
+# The others each enrol from a configuration directory of their own.
+as() {
+	who=$1
+	shift
+	TIER_CONFIG_DIR="$data/client-$who" ./build/tier "$@"
+}
+person() {
+	name=$1
+	shift
+	c=$(./build/tier user add "$name" "$@" | sed -n 's/^code: *//p')
+	as "$name" --server "$server" enroll "$c" >/dev/null 2>&1
+}
+
+step "tier org add bg 工业集团; tier org add bu 传动 --parent 工业集团; two segments"
+./build/tier org add bg 工业集团 >/dev/null
+./build/tier org add bu 传动 --parent 工业集团 >/dev/null
+./build/tier org add segment 华东 --parent 传动 >/dev/null
+./build/tier org add segment 华南 --parent 传动 >/dev/null
+./build/tier org list
 step "tier user add li.wei --role segment_mgr --scope segments:华东,华南 --display-name 李伟"
-./build/tier user add li.wei --role segment_mgr --scope 'segments:华东,华南' --display-name '李伟'
+added=$(./build/tier user add li.wei --role segment_mgr --scope 'segments:华东,华南' --display-name '李伟')
+echo "$added"
+as li.wei --server "$server" enroll "$(echo "$added" | sed -n 's/^code: *//p')" >/dev/null 2>&1
+person zhang.min --role bu_vp --scope bu:传动 --display-name 张敏
 step "tier user list"
 ./build/tier user list
-step "tier --output json whoami"
-./build/tier --output json whoami
+
+step "[zhang.min, BU VP] tier cycle create --bu 传动 --year 2027; criteria; open"
+cycle=$(as zhang.min --output json cycle create --bu 传动 --year 2027 | python3 -c 'import json,sys; print(json.load(sys.stdin)["cycle"]["id"])')
+as zhang.min criteria set "$cycle" --criterion '规模:50:0-10:营业额潜力' \
+	--criterion '匹配度:30:0-10:与产品线的匹配' --criterion '信用:20:0-5' >/dev/null
+as zhang.min cycle open "$cycle" >/dev/null
+as zhang.min criteria show "$cycle"
+
+step "[li.wei] tier customer add; candidate propose; score; submit"
+cust=$(as li.wei --output json customer add --bu 传动 '华东精密机械有限公司' --industry 机械 --region 上海 | python3 -c 'import json,sys; print(json.load(sys.stdin)["customer"]["id"])')
+cand=$(as li.wei --output json candidate propose --cycle "$cycle" --segment 华东 --customer "$cust" | python3 -c 'import json,sys; print(json.load(sys.stdin)["candidate"]["id"])')
+as li.wei candidate score "$cand" 规模=8 匹配度=7 信用=3 >/dev/null
+as li.wei candidate explain "$cand"
+as li.wei candidate submit "$cand" --tier key --owner li.wei >/dev/null
+
+step "[zhang.min] tier queue; tier candidate approve $cand"
+as zhang.min queue
+as zhang.min candidate approve "$cand"
+step "tier targets --cycle $cycle"
+as zhang.min targets --cycle "$cycle"
+step "tier audit verify"
+./build/tier audit verify
 
 echo
 echo "tierd log: $data/tierd.log; admin client files: $TIER_CONFIG_DIR"
