@@ -35,7 +35,7 @@ static const struct cmd_entry cmd_user_table[] = {
 	    "                       h or d (default 24h on the server)\n",
 	    NULL },
 	{ "code", cmd_user_code_main,
-	    "issue a new enrolment code for a user (lost key, new machine)",
+	    "issue a new enrolment code (lost key, new machine)",
 	    "user code NAME [--code-ttl DURATION]",
 	    "Issues a new enrolment code for NAME; earlier unused codes stop\n"
 	    "working. The user's current key keeps working until the new code\n"
@@ -81,7 +81,7 @@ static const struct cmd_entry cmd_audit_table[] = {
 
 static const struct cmd_entry cmd_candidate_table[] = {
 	{ "propose", cmd_candidate_propose_main,
-	    "enter a customer into a cycle as a candidate for a segment",
+	    "enter a customer into a cycle for a segment",
 	    "candidate propose --cycle ID --segment NAME --customer ID",
 	    "Proposes customer ID (of the cycle's BU) as a candidate of the\n"
 	    "open cycle for segment NAME. One candidate per customer and\n"
@@ -101,7 +101,7 @@ static const struct cmd_entry cmd_candidate_table[] = {
 	    "                       conflict (exit 8). Default: the current\n",
 	    NULL },
 	{ "submit", cmd_candidate_act_main,
-	    "submit a scored candidate for approval with tier and owner",
+	    "submit a scored candidate with tier and owner",
 	    "candidate submit ID --tier strategic|key|general --owner USER "
 	    "[--justification TEXT] [--if-version N]",
 	    "Submits the candidate into the approval chain of its tier, with\n"
@@ -147,7 +147,7 @@ static const struct cmd_entry cmd_candidate_table[] = {
 	    "role and a reason.\n",
 	    NULL },
 	{ "show", cmd_candidate_show_main,
-	    "show a candidate: state, score, ranks, chain, what is missing",
+	    "show a candidate: state, score, ranks, chain, gaps",
 	    "candidate show ID",
 	    "Shows the candidate's state (and the pending step), its score,\n"
 	    "its rank in the segment and the BU, the suggested and submitted\n"
@@ -192,7 +192,7 @@ static const struct cmd_entry cmd_org_table[] = {
 
 static const struct cmd_entry cmd_cycle_table[] = {
 	{ "create", cmd_cycle_create_main,
-	    "start a BU's planning year, drafting with the default policy",
+	    "start a BU's planning year (drafting)",
 	    "cycle create --bu BU --year YEAR",
 	    "Creates the cycle of BU for YEAR (2000-2999, one per BU and\n"
 	    "year). It starts drafting with the default policy: minimum\n"
@@ -234,7 +234,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "                       read just before)\n",
 	    NULL },
 	{ "open", cmd_cycle_open_main,
-	    "open a drafting cycle for candidates, freezing its criteria",
+	    "open a cycle for candidates, freezing its criteria",
 	    "cycle open ID [--if-version N]",
 	    "Opens the cycle: candidates can be proposed, scored and\n"
 	    "decided. The cycle needs criteria; they are frozen, and a\n"
@@ -246,7 +246,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "                       version N\n",
 	    NULL },
 	{ "close", cmd_cycle_close_main,
-	    "close an open cycle for good; nothing in it changes any more",
+	    "close a cycle for good: nothing in it changes any more",
 	    "cycle close ID [--if-version N]",
 	    "Closes the cycle once no candidate waits for approval.\n"
 	    "Closing is final. Needs the bu_vp role for the BU.\n"
@@ -256,7 +256,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "                       version N\n",
 	    NULL },
 	{ "derive", cmd_cycle_derive_main,
-	    "start a later year's cycle from this one's policy and criteria",
+	    "start next year's draft from this cycle",
 	    "cycle derive ID --year YEAR --reason TEXT",
 	    "Creates a drafting cycle of the same BU for a later YEAR\n"
 	    "with a copy of the policy, the quotas and the criteria in\n"
@@ -269,7 +269,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 
 static const struct cmd_entry cmd_criteria_table[] = {
 	{ "set", cmd_criteria_set_main,
-	    "define a cycle's weighted criteria, or a new version of them",
+	    "define a cycle's weighted criteria, or a new version",
 	    "criteria set CYCLE --criterion 'NAME:WEIGHT:MIN-MAX"
 	    "[:DESCRIPTION]'... [--reason TEXT] [--if-version N]",
 	    "Replaces the draft criteria of a drafting cycle. In an open\n"
@@ -383,16 +383,14 @@ const struct cmd_entry cmd_table[] = {
 	    "in the config file when none is configured there yet, so later\n"
 	    "commands need no --server.\n",
 	    NULL },
-	{ "user", cmd_dispatch_child, "manage users: add, code, list",
-	    "user add|code|list ...", NULL, cmd_user_table },
 	{ "key", cmd_key_main,
 	    "show this client's key and fingerprint (made if missing)", "key",
 	    "Prints the path and fingerprint of this client's identity key,\n"
 	    "creating the key (mode 0600) if there is none. The fingerprint\n"
 	    "is what an administrator sees for this client.\n",
 	    NULL },
-	{ "audit", cmd_dispatch_child, "read the audit log: show, verify",
-	    "audit show|verify ...", NULL, cmd_audit_table },
+	{ "user", cmd_dispatch_child, "manage users: add, code, list",
+	    "user add|code|list ...", NULL, cmd_user_table },
 	{ "org", cmd_dispatch_child, "manage the organisation: add, list",
 	    "org add|list ...", NULL, cmd_org_table },
 	{ "cycle", cmd_dispatch_child,
@@ -420,7 +418,7 @@ const struct cmd_entry cmd_table[] = {
 	    "show a cycle's approved target list by tier, with owners",
 	    "targets --cycle ID", NULL, NULL },
 	{ "funnel", cmd_funnel_main,
-	    "show a cycle's candidates per segment and state against quota",
+	    "candidates per segment and state, against quotas",
 	    "funnel --cycle ID",
 	    "Per segment you can see: the quota, candidates proposed (with\n"
 	    "progress against the quota), scored, submitted, approved,\n"
@@ -429,6 +427,8 @@ const struct cmd_entry cmd_table[] = {
 	{ "delegate", cmd_dispatch_child,
 	    "let a deputy decide your approvals for a while: add, list",
 	    "delegate add|list ...", NULL, cmd_delegate_table },
+	{ "audit", cmd_dispatch_child, "read the audit log: show, verify",
+	    "audit show|verify ...", NULL, cmd_audit_table },
 	{ "help", cmd_help_main, "show help for a command, or the exit codes",
 	    "help [COMMAND [SUBCOMMAND] | exit-codes]", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
@@ -463,6 +463,8 @@ cmd_print_overview(FILE *f)
 {
 	const struct cmd_entry *e, *k;
 	char name[64];
+	size_t width = 0;
+	int pass;
 
 	fprintf(f,
 	    "usage: tier [OPTIONS] COMMAND [ARGS]\n"
@@ -473,14 +475,25 @@ cmd_print_overview(FILE *f)
 	    "\n"
 	    "commands:\n",
 	    NOISE_TIER_PROTOCOL);
-	for (e = cmd_table; e->name != NULL; e++) {
-		if (e->children == NULL) {
-			fprintf(f, "  %-12s %s\n", e->name, e->summary);
-			continue;
-		}
-		for (k = e->children; k->name != NULL; k++) {
-			snprintf(name, sizeof(name), "%s %s", e->name, k->name);
-			fprintf(f, "  %-12s %s\n", name, k->summary);
+	/* Two passes: the widest "command subcommand" sets the column. */
+	for (pass = 0; pass < 2; pass++) {
+		for (e = cmd_table; e->name != NULL; e++) {
+			for (k = e->children ? e->children : e; k->name != NULL;
+			     k++) {
+				if (k == e)
+					snprintf(
+					    name, sizeof(name), "%s", e->name);
+				else
+					snprintf(name, sizeof(name), "%s %s",
+					    e->name, k->name);
+				if (pass == 0 && strlen(name) > width)
+					width = strlen(name);
+				if (pass == 1)
+					fprintf(f, "  %-*s  %s\n", (int)width,
+					    name, k->summary);
+				if (k == e)
+					break;
+			}
 		}
 	}
 	fprintf(f, "\n%s\n", cmd_options_help);
