@@ -62,11 +62,12 @@ static const struct cmd_entry cmd_user_table[] = {
 static const struct cmd_entry cmd_audit_table[] = {
 	{ "show", cmd_audit_show_main,
 	    "show the history of a record, change by change",
-	    "audit show candidate|customer|cycle ID",
+	    "audit show candidate|customer|cycle|user|unit|delegation ID",
 	    "Lists every audited change of the record, oldest first: when,\n"
 	    "who, the action, the reason given and the fields it changed\n"
 	    "(--output json adds the full before and after records and each\n"
-	    "entry's chain hash). Anyone who can see the record may ask.\n",
+	    "entry's chain hash). Anyone who can see the record may ask;\n"
+	    "users, units and delegations are for admin and auditor.\n",
 	    NULL },
 	{ "verify", cmd_audit_verify_main,
 	    "check the whole audit log's hash chain", "audit verify",
@@ -148,25 +149,41 @@ static const struct cmd_entry cmd_candidate_table[] = {
 	    NULL },
 	{ "show", cmd_candidate_show_main,
 	    "show a candidate: state, score, ranks, chain, gaps",
-	    "candidate show ID",
+	    "candidate show ID [--offline]",
 	    "Shows the candidate's state (and the pending step), its score,\n"
 	    "its rank in the segment and the BU, the suggested and submitted\n"
 	    "tiers, the approval chain with its decisions, missing\n"
-	    "information, and the actions you may take now.\n",
+	    "information, and the actions you may take now.\n"
+	    "\n"
+	    "options:\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
 	    NULL },
 	{ "explain", cmd_candidate_explain_main,
 	    "show a candidate's score criterion by criterion",
 	    "candidate explain ID", NULL, NULL },
 	{ "list", cmd_candidate_list_main,
 	    "list a cycle's candidates, best score first",
-	    "candidate list --cycle ID [--segment NAME] [--state STATE]",
+	    "candidate list --cycle ID [--segment NAME] [--state STATE] "
+	    "[--watch [--since SEQ | --fresh] | --offline]",
 	    "Lists the candidates of the cycle you can see, best score first\n"
 	    "(unscored last). RANK is the rank in the segment / in the BU.\n"
+	    "With --watch, then follows every change to the cycle's\n"
+	    "candidates (of the segment, if given) as it is committed.\n"
 	    "\n"
 	    "options:\n"
 	    "  --segment NAME       only this segment\n"
 	    "  --state STATE        proposed, scored, pending, approved,\n"
-	    "                       rejected or withdrawn\n",
+	    "                       rejected or withdrawn (the list only)\n"
+	    "  --watch              after the list, print each change as it\n"
+	    "                       is committed, until interrupted (JSON\n"
+	    "                       lines when not on a terminal or with\n"
+	    "                       --output json); a restarted watch\n"
+	    "                       resumes where the last one stopped\n"
+	    "  --since SEQ          with --watch: the changes after SEQ\n"
+	    "  --fresh              with --watch: changes from now on only\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
 	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -202,16 +219,30 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "for the BU.\n",
 	    NULL },
 	{ "list", cmd_cycle_list_main, "list the cycles you can see",
-	    "cycle list [--bu BU]",
+	    "cycle list [--bu BU] [--watch [--since SEQ | --fresh] | "
+	    "--offline]",
 	    "Lists the cycles of the BUs in your scope, newest year\n"
-	    "first.\n"
+	    "first. With --watch, then follows changes to those cycles.\n"
 	    "\n"
 	    "options:\n"
-	    "  --bu BU              only the cycles of this BU\n",
+	    "  --bu BU              only the cycles of this BU\n"
+	    "  --watch              after the list, print each change as it\n"
+	    "                       is committed, until interrupted (JSON\n"
+	    "                       lines when not on a terminal or with\n"
+	    "                       --output json); a restarted watch\n"
+	    "                       resumes where the last one stopped\n"
+	    "  --since SEQ          with --watch: the changes after SEQ\n"
+	    "  --fresh              with --watch: changes from now on only\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
 	    NULL },
 	{ "show", cmd_cycle_show_main,
-	    "show a cycle: state, policy, quotas and progress", "cycle show ID",
-	    NULL, NULL },
+	    "show a cycle: state, policy, quotas and progress",
+	    "cycle show ID [--offline]",
+	    "options:\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
+	    NULL },
 	{ "set", cmd_cycle_set_main,
 	    "change a drafting cycle's policy and segment quotas",
 	    "cycle set ID [--min-score X] [--cut-strategic X] [--cut-key X] "
@@ -333,15 +364,32 @@ static const struct cmd_entry cmd_customer_table[] = {
 	    NULL },
 	{ "show", cmd_customer_show_main,
 	    "show a customer's card and what is missing from it",
-	    "customer show ID", NULL, NULL },
+	    "customer show ID [--offline]",
+	    "options:\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
+	    NULL },
 	{ "list", cmd_customer_list_main, "list the customers you can see",
-	    "customer list [--bu BU] [--search TEXT]",
+	    "customer list [--bu BU] [--search TEXT] "
+	    "[--watch [--since SEQ | --fresh] | --offline]",
 	    "Lists customers by id, with the card fields still missing.\n"
+	    "With --watch, then follows changes to the customers of the BU\n"
+	    "(of every BU you can see without --bu).\n"
 	    "\n"
 	    "options:\n"
 	    "  --bu BU              only the customers of this BU\n"
 	    "  --search TEXT        names containing TEXT (case, width\n"
-	    "                       and spacing do not matter)\n",
+	    "                       and spacing do not matter; the list "
+	    "only)\n"
+	    "  --watch              after the list, print each change as it\n"
+	    "                       is committed, until interrupted (JSON\n"
+	    "                       lines when not on a terminal or with\n"
+	    "                       --output json); a restarted watch\n"
+	    "                       resumes where the last one stopped\n"
+	    "  --since SEQ          with --watch: the changes after SEQ\n"
+	    "  --fresh              with --watch: changes from now on only\n"
+	    "  --offline            read the local copy that tier sync keeps,\n"
+	    "                       not the server\n",
 	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -409,10 +457,42 @@ const struct cmd_entry cmd_table[] = {
 	    "reopen|show|explain|list ...",
 	    NULL, cmd_candidate_table },
 	{ "queue", cmd_queue_main,
-	    "show what waits for your approval, oldest first", "queue",
+	    "show what waits for your approval, oldest first",
+	    "queue [--watch [--since SEQ | --fresh]]",
 	    "Lists the pending candidates whose current step you may decide\n"
 	    "(or the approver you stand in for), oldest first, with how long\n"
-	    "they have waited and whether the cycle's step limit is passed.\n",
+	    "they have waited and whether the cycle's step limit is passed.\n"
+	    "With --watch, then follows candidates entering or leaving your\n"
+	    "queue, and escalations addressed to your role.\n"
+	    "\n"
+	    "options:\n"
+	    "  --watch              after the list, print each change as it\n"
+	    "                       is committed, until interrupted (JSON\n"
+	    "                       lines when not on a terminal or with\n"
+	    "                       --output json); a restarted watch\n"
+	    "                       resumes where the last one stopped\n"
+	    "  --since SEQ          with --watch: the changes after SEQ\n"
+	    "  --fresh              with --watch: changes from now on only\n",
+	    NULL },
+	{ "top", cmd_top_main,
+	    "a live view of the approval queues in your scope", "top",
+	    "Shows every pending candidate you can see, grouped by the\n"
+	    "approver role it waits for and by segment, with how long it has\n"
+	    "waited, and keeps it current as changes are committed. Flags:\n"
+	    "'*' changed just now, '!' overdue (past the cycle's step limit,\n"
+	    "or escalated), '>' yours to decide.\n"
+	    "\n"
+	    "keys:\n"
+	    "  Up, Down, j, k       select a candidate (PgUp, PgDn, g, G)\n"
+	    "  Enter                show the selected candidate in full\n"
+	    "  a                    approve it (y confirms)\n"
+	    "  r, t                 reject it, return it: asks for a reason\n"
+	    "  /                    show only rows containing some text\n"
+	    "  s                    sort by age, score, customer or id\n"
+	    "  q                    quit (also Ctrl-C)\n"
+	    "\n"
+	    "When the connection drops, the last line says so and tier top\n"
+	    "reconnects by itself, then loads everything afresh.\n",
 	    NULL },
 	{ "targets", cmd_targets_main,
 	    "show a cycle's approved target list by tier, with owners",
@@ -429,6 +509,22 @@ const struct cmd_entry cmd_table[] = {
 	    "delegate add|list ...", NULL, cmd_delegate_table },
 	{ "audit", cmd_dispatch_child, "read the audit log: show, verify",
 	    "audit show|verify ...", NULL, cmd_audit_table },
+	{ "sync", cmd_sync_main,
+	    "update the local copy that --offline commands read",
+	    "sync [--full | --status]",
+	    "Brings the local read-only copy of what you may see (cycles,\n"
+	    "customers, candidates) up to date: the first time by listing\n"
+	    "everything, later by reading only the changes since the last\n"
+	    "sync (a single request when nothing changed). With --offline,\n"
+	    "candidate, customer and cycle list and show then read the copy\n"
+	    "without the server, saying how old it is. The copy is\n"
+	    "$XDG_DATA_HOME/tier/HOST_PORT.db (~/.local/share/tier; env\n"
+	    "TIER_DATA_DIR replaces the directory), readable by you only.\n"
+	    "\n"
+	    "options:\n"
+	    "  --full               copy everything again\n"
+	    "  --status             describe the copy; no connection\n",
+	    NULL },
 	{ "help", cmd_help_main, "show help for a command, or the exit codes",
 	    "help [COMMAND [SUBCOMMAND] | exit-codes]", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },

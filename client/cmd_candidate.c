@@ -59,7 +59,8 @@ cand_print(const struct cfg *c, const Tier__Candidate *cand)
 	return EXIT_OK;
 }
 
-/* Fetches candidate id on *conn. Returns 0 with *resp set, or an exit code. */
+/* Fetches candidate id on *conn, or from the local copy when conn is NULL
+ * (--offline). Returns 0 with *resp set, or an exit code. */
 static int
 cand_get(
     const struct cfg *c, struct conn **conn, uint64_t id, Tier__Response **resp)
@@ -70,7 +71,7 @@ cand_get(
 	body.candidate_id = id;
 	req.body_case = TIER__REQUEST__BODY_CANDIDATE_GET;
 	req.candidate_get = &body;
-	return cmd_call(c, conn, &req, resp);
+	return sync_call(c, conn, &req, resp);
 }
 
 int
@@ -336,14 +337,15 @@ cmd_candidate_show_main(
 	Tier__Response *resp = NULL;
 	struct conn *conn = NULL;
 	uint64_t id;
-	int r;
+	int r, offline;
 
-	if ((r = cmd_parse_plain(self, argc, argv, c, 1, 1)) != CMD_CONTINUE)
+	if ((r = sync_parse_plain(self, argc, argv, c, 1, 1, &offline)) !=
+	    CMD_CONTINUE)
 		return r;
 	if (cmd_candidate_parse_id(argv[optind], &id) != 0)
 		return cmd_usage_error(
 		    self, "'%s' is not a candidate id", argv[optind]);
-	if ((r = cand_get(c, &conn, id, &resp)) == 0)
+	if ((r = cand_get(c, offline ? NULL : &conn, id, &resp)) == 0)
 		r = cand_print(c, resp->candidate_get->candidate);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
@@ -500,59 +502,24 @@ cand_parse_state(const char *text, Tier__CandidateState *out)
 	return ERR_INVALID_ARG;
 }
 
-int
-cmd_candidate_list_main(
-    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+/*
+ * Prints the candidates body asks for, every page, as a table or one JSON
+ * document; connects when *conn is NULL, reads the local copy when conn is
+ * NULL (--offline). A watch_list_fn: --watch calls it again after a resync.
+ * Returns 0 or an exit code.
+ */
+static int
+cand_list_print(const struct cfg *c, struct conn **conn, void *arg)
 {
-	static const struct option opts[] = { CMD_GLOBAL_OPTIONS,
-		{ "cycle", required_argument, NULL, CAND_OPT_CYCLE },
-		{ "segment", required_argument, NULL, CAND_OPT_SEGMENT },
-		{ "state", required_argument, NULL, CAND_OPT_STATE },
-		{ NULL, 0, NULL, 0 } };
 	static const char *const headers[] = { "ID", "CUSTOMER", "SEGMENT",
 		"STATE", "SCORE", "RANK", "SUGGESTED", "TIER", "OWNER" };
+	Tier__CandidateListRequest *body = arg;
 	Tier__Request req = TIER__REQUEST__INIT;
-	Tier__CandidateListRequest body = TIER__CANDIDATE_LIST_REQUEST__INIT;
 	Tier__Response *resp = NULL;
 	struct output_table *t = NULL;
-	struct conn *conn = NULL;
 	json_t *arr = NULL;
 	uint32_t total = 0, got = 0;
-	int ch, r;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return cmd_print_help(stdout, self);
-		case CAND_OPT_CYCLE:
-			if (cmd_candidate_parse_id(optarg, &body.cycle_id) != 0)
-				return cmd_usage_error(self,
-				    "--cycle '%s' is not a cycle id", optarg);
-			break;
-		case CAND_OPT_SEGMENT:
-			body.segment = optarg;
-			break;
-		case CAND_OPT_STATE:
-			if (cand_parse_state(optarg, &body.state) != 0)
-				return cmd_usage_error(self,
-				    "unknown state '%s': use proposed, "
-				    "scored, pending, approved, rejected or "
-				    "withdrawn",
-				    optarg);
-			break;
-		default:
-			if ((r = cmd_option(self, ch, argv, c)) != 0)
-				return r;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(
-		    self, "unexpected argument '%s'", argv[optind]);
-	if (body.cycle_id == 0)
-		return cmd_usage_error(self, "missing --cycle ID");
-	if ((r = cmd_configure(c)) != 0)
-		return r;
+	int r;
 
 	if (c->output == CFG_OUTPUT_JSON)
 		arr = json_array();
@@ -563,11 +530,11 @@ cmd_candidate_list_main(
 		return EXIT_OTHER;
 	}
 	req.body_case = TIER__REQUEST__BODY_CANDIDATE_LIST;
-	req.candidate_list = &body;
-	body.page_size = CAND_PAGE;
+	req.candidate_list = body;
+	body->page_size = CAND_PAGE;
 	do {
-		body.page_offset = got;
-		if ((r = cmd_call(c, &conn, &req, &resp)) != 0)
+		body->page_offset = got;
+		if ((r = sync_call(c, conn, &req, &resp)) != 0)
 			goto out;
 		total = resp->candidate_list->total;
 		if (cand_list_page(resp->candidate_list, t, arr) != 0) {
@@ -596,6 +563,80 @@ out:
 		tier__response__free_unpacked(resp, NULL);
 	json_decref(arr);
 	output_table_free(t);
+	return r;
+}
+
+int
+cmd_candidate_list_main(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+{
+	static const struct option opts[] = { CMD_GLOBAL_OPTIONS, WATCH_OPTIONS,
+		SYNC_OFFLINE_OPTION,
+		{ "cycle", required_argument, NULL, CAND_OPT_CYCLE },
+		{ "segment", required_argument, NULL, CAND_OPT_SEGMENT },
+		{ "state", required_argument, NULL, CAND_OPT_STATE },
+		{ NULL, 0, NULL, 0 } };
+	Tier__CandidateListRequest body = TIER__CANDIDATE_LIST_REQUEST__INIT;
+	struct watch_opts w = { 0 };
+	struct watch_spec ws = { 0 };
+	struct conn *conn = NULL;
+	int ch, r, offline = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return cmd_print_help(stdout, self);
+		case CAND_OPT_CYCLE:
+			if (cmd_candidate_parse_id(optarg, &body.cycle_id) != 0)
+				return cmd_usage_error(self,
+				    "--cycle '%s' is not a cycle id", optarg);
+			break;
+		case CAND_OPT_SEGMENT:
+			body.segment = optarg;
+			break;
+		case CAND_OPT_STATE:
+			if (cand_parse_state(optarg, &body.state) != 0)
+				return cmd_usage_error(self,
+				    "unknown state '%s': use proposed, "
+				    "scored, pending, approved, rejected or "
+				    "withdrawn",
+				    optarg);
+			break;
+		case SYNC_OPT_OFFLINE:
+			offline = 1;
+			break;
+		default:
+			if ((r = watch_option(self, ch, &w)) < 0)
+				return EXIT_USAGE;
+			if (r == 0 && (r = cmd_option(self, ch, argv, c)) != 0)
+				return r;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(
+		    self, "unexpected argument '%s'", argv[optind]);
+	if (body.cycle_id == 0)
+		return cmd_usage_error(self, "missing --cycle ID");
+	if ((r = watch_check(self, &w)) != 0)
+		return r;
+	if (offline && w.watch)
+		return cmd_usage_error(self, "--offline cannot --watch");
+	if ((r = cmd_configure(c)) != 0)
+		return r;
+
+	if (w.watch) {
+		/* The feed filters by cycle and segment; a state filter
+		 * narrows the list only, so that candidates leaving the
+		 * state are seen leaving. */
+		ws.key = "candidate list";
+		ws.cycle_id = body.cycle_id;
+		ws.segment = body.segment;
+		ws.list = cand_list_print;
+		ws.arg = &body;
+		return watch_run(c, &w, &ws);
+	}
+	r = cand_list_print(c, offline ? NULL : &conn, &body);
 	conn_free(conn);
 	return r;
 }

@@ -278,7 +278,8 @@ customer_print(const struct cfg *c, const Tier__Customer *cu)
 	return EXIT_OK;
 }
 
-/* Reads customer id into *resp. Returns 0 or an exit code. */
+/* Reads customer id into *resp, from the local copy when conn is NULL
+ * (--offline). Returns 0 or an exit code. */
 static int
 customer_fetch(
     const struct cfg *c, struct conn **conn, uint64_t id, Tier__Response **resp)
@@ -289,7 +290,7 @@ customer_fetch(
 	body.customer_id = id;
 	req.body_case = TIER__REQUEST__BODY_CUSTOMER_GET;
 	req.customer_get = &body;
-	return cmd_call(c, conn, &req, resp);
+	return sync_call(c, conn, &req, resp);
 }
 
 int
@@ -437,13 +438,14 @@ cmd_customer_show_main(
 	Tier__Response *resp = NULL;
 	struct conn *conn = NULL;
 	uint64_t id;
-	int r;
+	int r, offline;
 
-	if ((r = cmd_parse_plain(self, argc, argv, c, 1, 1)) != CMD_CONTINUE)
+	if ((r = sync_parse_plain(self, argc, argv, c, 1, 1, &offline)) !=
+	    CMD_CONTINUE)
 		return r;
 	if ((r = cmd_cycle_parse_id(self, argv[optind], "customer", &id)) != 0)
 		return r;
-	if ((r = customer_fetch(c, &conn, id, &resp)) == 0)
+	if ((r = customer_fetch(c, offline ? NULL : &conn, id, &resp)) == 0)
 		r = customer_print(c, resp->customer_get->customer);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
@@ -490,45 +492,22 @@ customer_list_page(
 	return 0;
 }
 
-int
-cmd_customer_list_main(
-    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+/*
+ * Prints the customers body asks for, every page, as a table or one JSON
+ * document; connects when *conn is NULL, reads the local copy when conn is
+ * NULL (--offline). A watch_list_fn. Returns 0 or an exit code.
+ */
+static int
+customer_list_print(const struct cfg *c, struct conn **conn, void *arg)
 {
-	static const struct option opts[] = { CMD_GLOBAL_OPTIONS,
-		{ "bu", required_argument, NULL, CUSTOMER_OPT_BU },
-		{ "search", required_argument, NULL, CUSTOMER_OPT_SEARCH },
-		{ NULL, 0, NULL, 0 } };
 	static const char *const headers[] = { "ID", "BU", "NAME", "INDUSTRY",
 		"REGION", "MISSING" };
+	Tier__CustomerListRequest *body = arg;
 	Tier__Request req = TIER__REQUEST__INIT;
-	Tier__CustomerListRequest body = TIER__CUSTOMER_LIST_REQUEST__INIT;
 	Tier__Response *resp = NULL;
 	struct output_table *t = NULL;
-	struct conn *conn = NULL;
 	json_t *arr = NULL;
-	int ch, r;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return cmd_print_help(stdout, self);
-		case CUSTOMER_OPT_BU:
-			body.bu = optarg;
-			break;
-		case CUSTOMER_OPT_SEARCH:
-			body.search = optarg;
-			break;
-		default:
-			if ((r = cmd_option(self, ch, argv, c)) != 0)
-				return r;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(
-		    self, "unexpected argument '%s'", argv[optind]);
-	if ((r = cmd_configure(c)) != 0)
-		return r;
+	int r;
 
 	if (c->output == CFG_OUTPUT_JSON)
 		arr = json_array();
@@ -537,18 +516,19 @@ cmd_customer_list_main(
 	if (arr == NULL && t == NULL)
 		return output_oom();
 	req.body_case = TIER__REQUEST__BODY_CUSTOMER_LIST;
-	req.customer_list = &body;
+	req.customer_list = body;
+	body->page_after = 0;
 	do {
-		if ((r = cmd_call(c, &conn, &req, &resp)) != 0)
+		if ((r = sync_call(c, conn, &req, &resp)) != 0)
 			goto out;
 		if (customer_list_page(resp->customer_list, t, arr) != 0) {
 			r = output_oom();
 			goto out;
 		}
-		body.page_after = resp->customer_list->next_page_after;
+		body->page_after = resp->customer_list->next_page_after;
 		tier__response__free_unpacked(resp, NULL);
 		resp = NULL;
-	} while (body.page_after != 0);
+	} while (body->page_after != 0);
 
 	if (arr != NULL)
 		r = output_json_print(json_pack("{s:O}", "customers", arr)) == 0
@@ -561,6 +541,68 @@ out:
 		tier__response__free_unpacked(resp, NULL);
 	json_decref(arr);
 	output_table_free(t);
+	return r;
+}
+
+int
+cmd_customer_list_main(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+{
+	static const struct option opts[] = { CMD_GLOBAL_OPTIONS, WATCH_OPTIONS,
+		SYNC_OFFLINE_OPTION,
+		{ "bu", required_argument, NULL, CUSTOMER_OPT_BU },
+		{ "search", required_argument, NULL, CUSTOMER_OPT_SEARCH },
+		{ NULL, 0, NULL, 0 } };
+	Tier__CustomerListRequest body = TIER__CUSTOMER_LIST_REQUEST__INIT;
+	struct watch_opts w = { 0 };
+	struct watch_spec ws = { 0 };
+	struct conn *conn = NULL;
+	int ch, r, offline = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return cmd_print_help(stdout, self);
+		case CUSTOMER_OPT_BU:
+			body.bu = optarg;
+			break;
+		case CUSTOMER_OPT_SEARCH:
+			body.search = optarg;
+			break;
+		case SYNC_OPT_OFFLINE:
+			offline = 1;
+			break;
+		default:
+			if ((r = watch_option(self, ch, &w)) < 0)
+				return EXIT_USAGE;
+			if (r == 0 && (r = cmd_option(self, ch, argv, c)) != 0)
+				return r;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(
+		    self, "unexpected argument '%s'", argv[optind]);
+	if ((r = watch_check(self, &w)) != 0)
+		return r;
+	if (offline && w.watch)
+		return cmd_usage_error(self, "--offline cannot --watch");
+	if ((r = cmd_configure(c)) != 0)
+		return r;
+
+	if (w.watch) {
+		/* The feed has no customer filter: the watch keeps the
+		 * customer events of the BU asked for. --search narrows the
+		 * list only, as its matching (NFKC, case folding) is the
+		 * server's. */
+		ws.key = "customer list";
+		ws.entity = "customer";
+		ws.bu = *body.bu != '\0' ? body.bu : NULL;
+		ws.list = customer_list_print;
+		ws.arg = &body;
+		return watch_run(c, &w, &ws);
+	}
+	r = customer_list_print(c, offline ? NULL : &conn, &body);
 	conn_free(conn);
 	return r;
 }

@@ -69,7 +69,8 @@ cycle_parse_score(const char *text, double *out)
 
 static int cycle_print(const struct cfg *c, const Tier__Cycle *cy);
 
-/* Reads cycle id into *resp. Returns 0 or an exit code. */
+/* Reads cycle id into *resp, from the local copy when conn is NULL
+ * (--offline). Returns 0 or an exit code. */
 static int
 cycle_fetch(
     const struct cfg *c, struct conn **conn, uint64_t id, Tier__Response **resp)
@@ -80,7 +81,7 @@ cycle_fetch(
 	body.cycle_id = id;
 	req.body_case = TIER__REQUEST__BODY_CYCLE_GET;
 	req.cycle_get = &body;
-	return cmd_call(c, conn, &req, resp);
+	return sync_call(c, conn, &req, resp);
 }
 
 int
@@ -256,13 +257,14 @@ cmd_cycle_show_main(
 	Tier__Response *resp = NULL;
 	struct conn *conn = NULL;
 	uint64_t id;
-	int r;
+	int r, offline;
 
-	if ((r = cmd_parse_plain(self, argc, argv, c, 1, 1)) != CMD_CONTINUE)
+	if ((r = sync_parse_plain(self, argc, argv, c, 1, 1, &offline)) !=
+	    CMD_CONTINUE)
 		return r;
 	if ((r = cmd_cycle_parse_id(self, argv[optind], "cycle", &id)) != 0)
 		return r;
-	if ((r = cycle_fetch(c, &conn, id, &resp)) == 0)
+	if ((r = cycle_fetch(c, offline ? NULL : &conn, id, &resp)) == 0)
 		r = cycle_print(c, resp->cycle_get->cycle);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
@@ -270,48 +272,28 @@ cmd_cycle_show_main(
 	return r;
 }
 
-int
-cmd_cycle_list_main(
-    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+/*
+ * Prints the cycles body asks for, as a table or one JSON document;
+ * connects when *conn is NULL, reads the local copy when conn is NULL
+ * (--offline). A watch_list_fn. Returns 0 or an exit code.
+ */
+static int
+cycle_list_print(const struct cfg *c, struct conn **conn, void *arg)
 {
-	static const struct option opts[] = { CMD_GLOBAL_OPTIONS,
-		{ "bu", required_argument, NULL, CYCLE_OPT_BU },
-		{ NULL, 0, NULL, 0 } };
 	static const char *const headers[] = { "ID", "BU", "YEAR", "STATE",
 		"CRITERIA", "VERSION", "UPDATED", "BY" };
 	Tier__Request req = TIER__REQUEST__INIT;
-	Tier__CycleListRequest body = TIER__CYCLE_LIST_REQUEST__INIT;
 	Tier__Response *resp = NULL;
 	struct output_table *t = NULL;
-	struct conn *conn = NULL;
 	json_t *arr = NULL;
 	char id[24], year[16], state[32], crit[16], ver[24];
 	char when[OUTPUT_TIME_SIZE];
 	size_t i;
-	int ch, r;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return cmd_print_help(stdout, self);
-		case CYCLE_OPT_BU:
-			body.bu = optarg;
-			break;
-		default:
-			if ((r = cmd_option(self, ch, argv, c)) != 0)
-				return r;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(
-		    self, "unexpected argument '%s'", argv[optind]);
-	if ((r = cmd_configure(c)) != 0)
-		return r;
+	int r;
 
 	req.body_case = TIER__REQUEST__BODY_CYCLE_LIST;
-	req.cycle_list = &body;
-	if ((r = cmd_call(c, &conn, &req, &resp)) != 0)
+	req.cycle_list = arg;
+	if ((r = sync_call(c, conn, &req, &resp)) != 0)
 		goto out;
 	if (c->output == CFG_OUTPUT_JSON) {
 		r = (arr = json_array()) == NULL ? output_oom() : 0;
@@ -358,6 +340,61 @@ out:
 	output_table_free(t);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+cmd_cycle_list_main(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+{
+	static const struct option opts[] = { CMD_GLOBAL_OPTIONS, WATCH_OPTIONS,
+		SYNC_OFFLINE_OPTION,
+		{ "bu", required_argument, NULL, CYCLE_OPT_BU },
+		{ NULL, 0, NULL, 0 } };
+	Tier__CycleListRequest body = TIER__CYCLE_LIST_REQUEST__INIT;
+	struct watch_opts w = { 0 };
+	struct watch_spec ws = { 0 };
+	struct conn *conn = NULL;
+	int ch, r, offline = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return cmd_print_help(stdout, self);
+		case CYCLE_OPT_BU:
+			body.bu = optarg;
+			break;
+		case SYNC_OPT_OFFLINE:
+			offline = 1;
+			break;
+		default:
+			if ((r = watch_option(self, ch, &w)) < 0)
+				return EXIT_USAGE;
+			if (r == 0 && (r = cmd_option(self, ch, argv, c)) != 0)
+				return r;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(
+		    self, "unexpected argument '%s'", argv[optind]);
+	if ((r = watch_check(self, &w)) != 0)
+		return r;
+	if (offline && w.watch)
+		return cmd_usage_error(self, "--offline cannot --watch");
+	if ((r = cmd_configure(c)) != 0)
+		return r;
+
+	if (w.watch) {
+		/* The cycle events of the BUs listed. */
+		ws.key = "cycle list";
+		ws.entity = "cycle";
+		ws.bu = *body.bu != '\0' ? body.bu : NULL;
+		ws.list = cycle_list_print;
+		ws.arg = &body;
+		return watch_run(c, &w, &ws);
+	}
+	r = cycle_list_print(c, offline ? NULL : &conn, &body);
 	conn_free(conn);
 	return r;
 }

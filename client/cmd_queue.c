@@ -14,9 +14,13 @@ enum {
 	QUEUE_OPT_CYCLE = 0x200,
 };
 
-int
-cmd_queue_main(
-    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+/*
+ * Prints what waits for the user's decision, as a table or one JSON
+ * document; connects when *conn is NULL. A watch_list_fn. Returns 0 or an
+ * exit code.
+ */
+static int
+queue_print(const struct cfg *c, struct conn **conn, void *arg)
 {
 	static const char *const headers[] = { "ID", "CUSTOMER", "SEGMENT",
 		"TIER", "SCORE", "STEP", "WAITING", "OVERDUE", "FOR" };
@@ -25,17 +29,15 @@ cmd_queue_main(
 	Tier__Response *resp = NULL;
 	const Tier__QueueResponse *q;
 	struct output_table *t = NULL;
-	struct conn *conn = NULL;
 	json_t *arr = NULL;
 	char id[24], score[32], step[48], waiting[32];
 	size_t i;
 	int r;
 
-	if ((r = cmd_parse_plain(self, argc, argv, c, 0, 0)) != CMD_CONTINUE)
-		return r;
+	(void)arg;
 	req.body_case = TIER__REQUEST__BODY_QUEUE;
 	req.queue = &body;
-	if ((r = cmd_call(c, &conn, &req, &resp)) != 0)
+	if ((r = cmd_call(c, conn, &req, &resp)) != 0)
 		goto out;
 	q = resp->queue;
 	if (c->output == CFG_OUTPUT_JSON) {
@@ -96,6 +98,41 @@ out:
 	output_table_free(t);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+cmd_queue_main(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+{
+	static const struct option opts[] = { CMD_GLOBAL_OPTIONS, WATCH_OPTIONS,
+		{ NULL, 0, NULL, 0 } };
+	struct watch_opts w = { 0 };
+	struct watch_spec ws = { 0 };
+	struct conn *conn = NULL;
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (ch == 'h')
+			return cmd_print_help(stdout, self);
+		if ((r = watch_option(self, ch, &w)) < 0)
+			return EXIT_USAGE;
+		if (r == 0 && (r = cmd_option(self, ch, argv, c)) != 0)
+			return r;
+	}
+	if (optind != argc)
+		return cmd_usage_error(
+		    self, "unexpected argument '%s'", argv[optind]);
+	if ((r = watch_check(self, &w)) != 0 || (r = cmd_configure(c)) != 0)
+		return r;
+	if (w.watch) {
+		ws.key = "queue";
+		ws.my_queue = 1;
+		ws.list = queue_print;
+		return watch_run(c, &w, &ws);
+	}
+	r = queue_print(c, &conn, NULL);
 	conn_free(conn);
 	return r;
 }

@@ -2,7 +2,8 @@
  * One connection from the client to tierd: TCP with connect and I/O
  * timeouts, the Noise_XX handshake as initiator with the server's key checked
  * against its pin before our identity is revealed, then requests and
- * responses over the encrypted channel. This is where transport failures
+ * responses over the encrypted channel, and on a subscribed connection the
+ * events the server pushes between them. This is where transport failures
  * become messages and exit codes.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -36,6 +38,22 @@ struct conn {
 	enum conn_pin pin;            /* how server_key was verified */
 	char *server_name;            /* from the ServerHello */
 	char *server_version;         /* from the ServerHello */
+	/* Pushed messages (events, heartbeats, resyncs) that arrived while a
+	 * response was awaited, oldest first, for conn_recv. */
+	struct conn_pushed *pushed_head;
+	struct conn_pushed **pushed_tail; /* &last->next, or &pushed_head */
+};
+
+/* One message waiting in the pushed queue. */
+struct conn_pushed {
+	Tier__ServerMessage *sm;  /* owned */
+	struct conn_pushed *next; /* younger message, or NULL */
+};
+
+/* How conn_read_frame waits for the server. */
+enum conn_wait_mode {
+	CONN_WAIT_EACH,  /* ms per wait; interrupted waits are resumed */
+	CONN_WAIT_TOTAL, /* ms for the whole frame; a signal ends the wait */
 };
 
 int
@@ -202,14 +220,49 @@ conn_flush(struct conn *c)
 	return 0;
 }
 
+/* Milliseconds on the monotonic clock. */
+static int64_t
+conn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * Reads one frame; *body points into c->in and stays valid until the next
- * call. Returns 0, ERR_EOF, ERR_TIMEOUT, ERR_SYSTEM, ERR_FRAME_TOO_LARGE,
- * ERR_FRAME_TOO_SMALL or ERR_ALLOC.
+ * Waits for fd to become readable until deadline (conn_now_ms() time).
+ * Returns 0, ERR_TIMEOUT (also when a signal arrived: the caller looks at
+ * its flags and calls again) or ERR_SYSTEM.
  */
 static int
-conn_read_frame(struct conn *c, const uint8_t **body, size_t *body_len)
+conn_wait_until(int fd, int64_t deadline)
 {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int64_t left = deadline - conn_now_ms();
+	int n;
+
+	if (left < 0)
+		left = 0;
+	n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+	if (n == -1 && errno == EINTR)
+		return ERR_TIMEOUT;
+	if (n == -1)
+		return ERR_SYSTEM;
+	return n == 0 ? ERR_TIMEOUT : 0;
+}
+
+/*
+ * Reads one frame; *body points into c->in and stays valid until the next
+ * call. mode says what ms bounds. Returns 0, ERR_EOF, ERR_TIMEOUT,
+ * ERR_SYSTEM, ERR_FRAME_TOO_LARGE, ERR_FRAME_TOO_SMALL or ERR_ALLOC. Bytes
+ * of a frame that has not fully arrived stay buffered for the next call.
+ */
+static int
+conn_read_frame_wait(struct conn *c, const uint8_t **body, size_t *body_len,
+    int ms, enum conn_wait_mode mode)
+{
+	int64_t deadline = conn_now_ms() + ms;
 	size_t len = 0;
 	ssize_t n;
 	int r;
@@ -229,7 +282,10 @@ conn_read_frame(struct conn *c, const uint8_t **body, size_t *body_len)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			r = conn_wait(c->fd, POLLIN, CONN_IO_TIMEOUT_MS);
+			if (mode == CONN_WAIT_TOTAL)
+				r = conn_wait_until(c->fd, deadline);
+			else
+				r = conn_wait(c->fd, POLLIN, ms);
 			if (r != 0)
 				return r;
 			continue;
@@ -244,6 +300,14 @@ conn_read_frame(struct conn *c, const uint8_t **body, size_t *body_len)
 	*body_len = len;
 	c->in_used = FRAME_HEADER_LEN + len;
 	return 0;
+}
+
+/* Reads one frame, waiting at most CONN_IO_TIMEOUT_MS each time. */
+static int
+conn_read_frame(struct conn *c, const uint8_t **body, size_t *body_len)
+{
+	return conn_read_frame_wait(
+	    c, body, body_len, CONN_IO_TIMEOUT_MS, CONN_WAIT_EACH);
 }
 
 /* Reports a transport failure and returns the exit code for it. */
@@ -544,6 +608,7 @@ conn_open(struct conn **out, const struct cfg *cfg, const struct keypair *kp)
 	}
 	c->fd = -1;
 	c->cfg = cfg;
+	c->pushed_tail = &c->pushed_head;
 	r = conn_parse_address(cfg->server, &host, &port, &c->address, &why);
 	if (r == ERR_INVALID_ARG) {
 		output_error("write HOST:PORT or [IPV6]:PORT",
@@ -583,9 +648,14 @@ conn_connect(struct conn **out, const struct cfg *c)
 	return ex;
 }
 
-/* Reads until one whole ServerMessage carrying a response has arrived. */
+/*
+ * Reads one whole ServerMessage, waiting as mode and ms say. Returns 0 with
+ * *out set (the caller frees it), or an ERR_* code; *doing names the step
+ * that failed, for messages.
+ */
 static int
-conn_receive(struct conn *c, Tier__Response **out)
+conn_read_message(struct conn *c, int ms, enum conn_wait_mode mode,
+    Tier__ServerMessage **out, const char **doing)
 {
 	Tier__ServerMessage *sm;
 	const uint8_t *body, *msg;
@@ -593,37 +663,117 @@ conn_receive(struct conn *c, Tier__Response **out)
 	int r;
 
 	for (;;) {
-		if ((r = conn_read_frame(c, &body, &body_len)) != 0)
-			return conn_fail(c, r, "waiting for the answer");
+		*doing = "waiting for the answer";
+		if ((r = conn_read_frame_wait(c, &body, &body_len, ms, mode)) !=
+		    0)
+			return r;
+		*doing = "reading the answer";
 		r = channel_open(c->ch, body, body_len, &msg, &msg_len);
 		if (r == ERR_AGAIN)
 			continue;
 		if (r != 0)
-			return conn_fail(c, r, "reading the answer");
-		sm = tier__server_message__unpack(NULL, msg_len, msg);
-		if (sm == NULL)
-			return conn_fail(c, ERR_PROTOCOL, "reading the answer");
-		/* Kinds this client does not know are skipped. */
-		if (sm->kind_case == TIER__SERVER_MESSAGE__KIND_RESPONSE &&
-		    sm->response != NULL) {
+			return r;
+		if ((sm = tier__server_message__unpack(NULL, msg_len, msg)) ==
+		    NULL)
+			return ERR_PROTOCOL;
+		*out = sm;
+		return 0;
+	}
+}
+
+/* Keeps a pushed message for conn_recv. Returns 0 or ERR_ALLOC. */
+static int
+conn_push(struct conn *c, Tier__ServerMessage *sm)
+{
+	struct conn_pushed *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		tier__server_message__free_unpacked(sm, NULL);
+		return ERR_ALLOC;
+	}
+	p->sm = sm;
+	*c->pushed_tail = p;
+	c->pushed_tail = &p->next;
+	return 0;
+}
+
+/*
+ * Reads until a ServerMessage carrying the response to request id (or one
+ * with id 0: a request the server could not read) has arrived, keeping
+ * pushed messages and answers to requests sent with conn_send for
+ * conn_recv. Returns 0 with *out set, or an ERR_* code with *doing set.
+ */
+static int
+conn_receive_raw(
+    struct conn *c, uint64_t id, Tier__Response **out, const char **doing)
+{
+	Tier__ServerMessage *sm;
+	int r;
+
+	for (;;) {
+		r = conn_read_message(
+		    c, CONN_IO_TIMEOUT_MS, CONN_WAIT_EACH, &sm, doing);
+		if (r != 0)
+			return r;
+		switch (sm->kind_case) {
+		case TIER__SERVER_MESSAGE__KIND_RESPONSE:
+			if (sm->response == NULL)
+				break;
+			if (sm->response->id != 0 && sm->response->id < id) {
+				/* An earlier conn_send's answer. */
+				if ((r = conn_push(c, sm)) != 0) {
+					*doing = "reading the answer";
+					return r;
+				}
+				continue;
+			}
 			*out = sm->response;
 			sm->response = NULL;
 			sm->kind_case = TIER__SERVER_MESSAGE__KIND__NOT_SET;
 			tier__server_message__free_unpacked(sm, NULL);
 			return 0;
+		case TIER__SERVER_MESSAGE__KIND_EVENT:
+		case TIER__SERVER_MESSAGE__KIND_HEARTBEAT:
+		case TIER__SERVER_MESSAGE__KIND_RESYNC:
+			/* A subscribed connection: the caller of conn_recv
+			 * wants these, in order. */
+			if ((r = conn_push(c, sm)) != 0) {
+				*doing = "reading the answer";
+				return r;
+			}
+			continue;
+		default:
+			/* Kinds this client does not know are skipped. */
+			break;
 		}
 		tier__server_message__free_unpacked(sm, NULL);
 	}
 }
 
-int
-conn_call(struct conn *c, Tier__Request *req, Tier__Response **out)
+/* Reads until the response to request id has arrived, reporting
+ * failures. */
+static int
+conn_receive(struct conn *c, uint64_t id, Tier__Response **out)
+{
+	const char *doing = "waiting for the answer";
+	int r;
+
+	if ((r = conn_receive_raw(c, id, out, &doing)) != 0)
+		return conn_fail(c, r, doing);
+	return 0;
+}
+
+/*
+ * Numbers req, gives it an idempotency key unless --request-id fixed one,
+ * and writes it out. Returns 0 or an ERR_* code.
+ */
+static int
+conn_send_request(struct conn *c, Tier__Request *req)
 {
 	struct buf plain = BUF_INIT;
-	Tier__Response *resp = NULL;
 	uint8_t rnd[16];
 	char rid[sizeof(rnd) * 2 + 1];
-	int r, ex;
+	int r;
 
 	req->id = ++c->next_id;
 	/*
@@ -639,16 +789,25 @@ conn_call(struct conn *c, Tier__Request *req, Tier__Response **out)
 	}
 	r = msg_pack(&req->base, &plain);
 	req->request_id = (char *)protobuf_c_empty_string;
-	if (r != 0 ||
-	    (r = channel_seal(c->ch, plain.data, plain.len, &c->out)) != 0) {
+	if (r == 0)
+		r = channel_seal(c->ch, plain.data, plain.len, &c->out);
+	if (r == 0)
+		r = conn_flush(c);
+	buf_free(&plain);
+	return r;
+}
+
+int
+conn_call(struct conn *c, Tier__Request *req, Tier__Response **out)
+{
+	Tier__Response *resp = NULL;
+	int r, ex;
+
+	if ((r = conn_send_request(c, req)) != 0) {
 		ex = conn_fail(c, r, "sending the request");
 		goto out;
 	}
-	if ((r = conn_flush(c)) != 0) {
-		ex = conn_fail(c, r, "sending the request");
-		goto out;
-	}
-	if ((ex = conn_receive(c, &resp)) != 0)
+	if ((ex = conn_receive(c, req->id, &resp)) != 0)
 		goto out;
 	/* An error with id 0 answers a request the server could not read. */
 	if (resp->error != NULL && (resp->id == req->id || resp->id == 0)) {
@@ -666,10 +825,61 @@ conn_call(struct conn *c, Tier__Request *req, Tier__Response **out)
 	resp = NULL;
 	ex = 0;
 out:
-	buf_free(&plain);
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
 	return ex;
+}
+
+int
+conn_send(struct conn *c, Tier__Request *req)
+{
+	return conn_send_request(c, req);
+}
+
+int
+conn_recv(struct conn *c, int ms, Tier__ServerMessage **out)
+{
+	struct conn_pushed *p;
+	const char *doing;
+
+	if ((p = c->pushed_head) != NULL) {
+		if ((c->pushed_head = p->next) == NULL)
+			c->pushed_tail = &c->pushed_head;
+		*out = p->sm;
+		free(p);
+		return 0;
+	}
+	return conn_read_message(c, ms, CONN_WAIT_TOTAL, out, &doing);
+}
+
+int
+conn_roundtrip(struct conn *c, Tier__Request *req, Tier__Response **out)
+{
+	Tier__Response *resp = NULL;
+	const char *doing;
+	int r;
+
+	if ((r = conn_send_request(c, req)) != 0)
+		return r;
+	if ((r = conn_receive_raw(c, req->id, &resp, &doing)) != 0)
+		return r;
+	if (resp->id != req->id && resp->id != 0) {
+		tier__response__free_unpacked(resp, NULL);
+		return ERR_PROTOCOL;
+	}
+	if (resp->error == NULL &&
+	    (int)resp->body_case != (int)req->body_case) {
+		tier__response__free_unpacked(resp, NULL);
+		return ERR_PROTOCOL;
+	}
+	*out = resp;
+	return 0;
+}
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
 }
 
 const uint8_t *
@@ -709,6 +919,13 @@ conn_free(struct conn *c)
 		return;
 	if (c->fd != -1)
 		close(c->fd);
+	while (c->pushed_head != NULL) {
+		struct conn_pushed *p = c->pushed_head;
+
+		c->pushed_head = p->next;
+		tier__server_message__free_unpacked(p->sm, NULL);
+		free(p);
+	}
 	channel_free(c->ch);
 	buf_free(&c->in);
 	buf_free(&c->out);

@@ -434,6 +434,15 @@ output_json_user(const Tier__User *u)
 	    has_key ? json_string(fp) : json_null());
 }
 
+/* How output_json_print lays documents out: indented, or one per line. */
+static size_t output_json_layout = JSON_INDENT(2);
+
+void
+output_json_compact(int on)
+{
+	output_json_layout = on ? JSON_COMPACT : JSON_INDENT(2);
+}
+
 int
 output_json_print(json_t *doc)
 {
@@ -441,7 +450,7 @@ output_json_print(json_t *doc)
 		output_error(NULL, "out of memory building JSON output");
 		return ERR_ALLOC;
 	}
-	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_dumpf(doc, stdout, output_json_layout | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(doc);
 	return 0;

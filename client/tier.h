@@ -194,9 +194,34 @@ int conn_connect(struct conn **out, const struct cfg *c);
  * Sends req (its id is set here) and waits for its response. On success
  * *resp is a response whose body matches the request, owned by the caller
  * (tier__response__free_unpacked). A response carrying an error is reported
- * (stderr, and stdout in JSON mode) and freed. Returns 0 or an exit code.
+ * (stderr, and stdout in JSON mode) and freed. Messages pushed to a
+ * subscribed connection meanwhile are kept for conn_recv. Returns 0 or an
+ * exit code.
  */
 int conn_call(struct conn *conn, Tier__Request *req, Tier__Response **resp);
+
+/*
+ * The quiet forms, for live views that report failures their own way: they
+ * print nothing and return 0 or an ERR_* code (ERR_EOF, ERR_TIMEOUT,
+ * ERR_SYSTEM with errno, ERR_PROTOCOL, ...), after which the connection is
+ * unusable (except after ERR_TIMEOUT from conn_recv).
+ *
+ * conn_send numbers and writes req without waiting; its answer arrives
+ * through conn_recv. conn_roundtrip sends req and waits for its response,
+ * keeping pushed messages and earlier conn_send answers for conn_recv;
+ * *resp may carry an Error. conn_recv
+ * hands over the next ServerMessage of any kind (a kept one first), waiting
+ * at most ms milliseconds (0: only what has arrived) and returning
+ * ERR_TIMEOUT when none is complete by then or a signal arrived; the caller
+ * frees *out with tier__server_message__free_unpacked.
+ */
+int conn_send(struct conn *conn, Tier__Request *req);
+int conn_roundtrip(
+    struct conn *conn, Tier__Request *req, Tier__Response **resp);
+int conn_recv(struct conn *conn, int ms, Tier__ServerMessage **out);
+/* The socket, for poll(2) beside other inputs; call conn_recv(conn, 0, ...)
+ * until ERR_TIMEOUT before polling, as whole messages may be buffered. */
+int conn_fd(const struct conn *conn);
 
 /* The server's static key, proved in the handshake. */
 const uint8_t *conn_server_key(const struct conn *conn);
@@ -296,6 +321,9 @@ json_t *output_json_time(int64_t t); /* ISO 8601 string, null for 0 */
 /* Prints doc to stdout with two-space indentation and frees it. Returns 0
  * or ERR_ALLOC (doc NULL). */
 int output_json_print(json_t *doc);
+/* With on set, output_json_print writes each document on one line (JSON
+ * lines, as --watch streams them). */
+void output_json_compact(int on);
 
 /*
  * The workflow records as JSON: fields named as in tier.proto, enums by
@@ -543,5 +571,250 @@ int cmd_delegate_list_main(
 /* Parses a UTC day "YYYY-MM-DD" into the Unix seconds of its midnight.
  * Returns 0 or ERR_INVALID_ARG (other forms, days that do not exist). */
 int cmd_delegate_parse_day(const char *text, int64_t *out);
+
+/* watch.c -------------------------------------------------------------------*/
+
+/*
+ * --watch on list commands: print the list, then follow the change feed
+ * (subscribe, ping, reconnect with backoff and resume) and print each change
+ * as a line, or as a JSON line when stdout is not a terminal or the output
+ * is JSON. The last change printed is saved per server, filter and identity
+ * so a restarted watch resumes without loss or repetition. Also the pieces
+ * of the feed that tier top shares.
+ */
+
+/* The options --watch, --since SEQ, --fresh; ids clear of the global
+ * (0x100...) and the commands' own (0x200...). */
+enum {
+	WATCH_OPT_WATCH = 0x180,
+	WATCH_OPT_SINCE,
+	WATCH_OPT_FRESH,
+};
+/* clang-format off */
+#define WATCH_OPTIONS \
+	{ "watch", no_argument, NULL, WATCH_OPT_WATCH }, \
+	{ "since", required_argument, NULL, WATCH_OPT_SINCE }, \
+	{ "fresh", no_argument, NULL, WATCH_OPT_FRESH }
+/* clang-format on */
+
+#define WATCH_HEARTBEAT_SECONDS 15 /* asked of the server; pings as often */
+
+struct watch_opts {
+	int watch;      /* --watch */
+	int fresh;      /* --fresh: from now, not from the saved position */
+	int have_since; /* --since given */
+	uint64_t since; /* --since SEQ */
+};
+
+/*
+ * Records ch in w if it is one of WATCH_OPTIONS (optarg read for --since).
+ * Returns 1 when it was, 0 when it is some other option, -1 after a usage
+ * error on stderr (bad SEQ).
+ */
+int watch_option(const struct cmd_entry *self, int ch, struct watch_opts *w);
+
+/* Checks the combination after parsing: --since and --fresh need --watch and
+ * exclude each other. Returns 0 or EXIT_USAGE after saying why. */
+int watch_check(const struct cmd_entry *self, const struct watch_opts *w);
+
+/* Prints the list a watch follows, connecting when *conn is NULL; called
+ * first and again after the server asks for a resync. Returns 0 or an exit
+ * code. */
+typedef int (*watch_list_fn)(
+    const struct cfg *c, struct conn **conn, void *arg);
+
+/* What a watch lists and follows. Strings are not owned. */
+struct watch_spec {
+	const char *key;       /* the command, e.g. "candidate list" */
+	int my_queue;          /* FeedFilter.my_queue */
+	uint64_t cycle_id;     /* FeedFilter.cycle_id, or 0 */
+	const char *segment;   /* FeedFilter.segment, or NULL or "" */
+	uint64_t candidate_id; /* FeedFilter.candidate_id, or 0 */
+	const char *entity;    /* only events about this entity, or NULL */
+	const char *bu;        /* only records of this BU, or NULL */
+	watch_list_fn list;    /* prints the list */
+	void *arg;             /* for list */
+};
+
+/*
+ * Prints the list, then follows the feed until interrupted or a failure
+ * that retrying cannot mend. May switch c to JSON output. Returns an exit
+ * code (it returns only on failure: EXIT_REJECTED when the server has no
+ * feed, EXIT_KEY_CHANGED, EXIT_DENIED, ...).
+ */
+int watch_run(
+    struct cfg *c, const struct watch_opts *w, const struct watch_spec *s);
+
+/*
+ * The directory of saved watch positions: TIER_STATE_DIR/watch, else
+ * $XDG_STATE_HOME/tier/watch, else ~/.local/state/tier/watch. Returns a heap
+ * string, or NULL (no HOME, or out of memory).
+ */
+char *watch_state_dir(void);
+
+/*
+ * One line describing ev for people, without time and sequence number:
+ * "approve candidate 7: ACME (华东, Drives 2027) now pending 2/2 bg_vp"
+ * (the record as it is now, which may be after later changes). Writes at
+ * most size bytes to buf and returns buf.
+ */
+const char *watch_event_text(const Tier__Event *ev, char *buf, size_t size);
+
+/* ev as JSON: fields named as in tier.proto, the record it carries under
+ * its entity's name (null when the user no longer sees it). New reference
+ * or NULL. */
+json_t *watch_json_event(const Tier__Event *ev);
+
+/*
+ * Feed requests, quiet (conn_roundtrip): ping, and subscribe with s's
+ * filter after after_seq, asking for a heartbeat every
+ * WATCH_HEARTBEAT_SECONDS. Return 0 with *resp set (it may carry an Error;
+ * the caller frees it), or an ERR_* code.
+ */
+int watch_ping(struct conn *conn, Tier__Response **resp);
+int watch_subscribe(struct conn *conn, const struct watch_spec *s,
+    uint64_t after_seq, Tier__Response **resp);
+
+/* top.c ---------------------------------------------------------------------*/
+
+/* "tier top": the live terminal view of approval queues. */
+int cmd_top_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/*
+ * Writes s into out (size bytes, always terminated) so that it fills
+ * exactly width columns: control characters and undecodable bytes become
+ * '?', text too wide is cut and ends in "…", the rest is padded with
+ * spaces. Widths are output_width's, so Chinese and Latin text line up.
+ * When size is too small, out holds as much as fits.
+ */
+void top_fit(char *out, size_t size, const char *s, size_t width);
+
+/* sync.c --------------------------------------------------------------------*/
+
+/*
+ * "tier sync" and --offline: a local read-only copy of the cycles, customers
+ * and candidates the user may see, one SQLite file per server,
+ * DATADIR/HOST_PORT.db (mode 0600; DATADIR, mode 0700, is $TIER_DATA_DIR,
+ * else $XDG_DATA_HOME/tier, else ~/.local/share/tier), kept current through
+ * feed_read, and read by the --offline forms of the list and show commands.
+ */
+
+/* The option --offline; its id is clear of the global, watch and command
+ * options. */
+enum {
+	SYNC_OPT_OFFLINE = 0x1c0,
+};
+/* clang-format off */
+#define SYNC_OFFLINE_OPTION \
+	{ "offline", no_argument, NULL, SYNC_OPT_OFFLINE }
+/* clang-format on */
+
+int cmd_sync_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/*
+ * cmd_call, but with conn NULL (--offline) answers req from the local copy
+ * of c->server as the server would: cycle_get, cycle_list, customer_get,
+ * customer_list, candidate_get and candidate_list. The first page of an
+ * answer notes on stderr how old the copy is. A missing copy ("no local copy
+ * for SERVER; run tier sync") or record is reported as cmd_call reports a
+ * server's error. Returns 0 with *resp set (tier__response__free_unpacked),
+ * or an exit code.
+ */
+int sync_call(const struct cfg *c, struct conn **conn, Tier__Request *req,
+    Tier__Response **resp);
+
+/* cmd_parse_plain for a command that also takes --offline, which sets
+ * *offline. */
+int sync_parse_plain(const struct cmd_entry *self, int argc, char **argv,
+    struct cfg *c, int min, int max, int *offline);
+
+/*
+ * The local store underneath, for the command and the tests. The functions
+ * return 0 or ERR_STORE (sync_store_errmsg says why), ERR_ALLOC, ERR_SYSTEM
+ * (errno set) as noted.
+ */
+struct sync_store;
+
+/* The copy's one meta row: whose view of which server, and how current. */
+struct sync_meta {
+	char server[320];             /* canonical "host:port" */
+	uint8_t server_key[KEYS_LEN]; /* the server's static key */
+	int has_server_key;           /* server_key is set */
+	uint8_t client_key[KEYS_LEN]; /* the key the copy was made with */
+	int has_client_key;           /* client_key is set */
+	char user[72];                /* whose view it is */
+	Tier__Role role;              /* that user's role */
+	char scope[264];              /* and scope, as whoami gave them */
+	uint64_t last_seq;            /* feed seq the copy is complete up to */
+	uint64_t head_seq;            /* the server's head at the last sync */
+	int64_t synced_at;            /* end of the last sync; 0: never */
+	int64_t full_at;              /* end of the last full copy */
+};
+
+/* The directory of local copies (heap string). Returns 0, ERR_CONFIG (no
+ * home directory) or ERR_ALLOC. */
+int sync_dir(char **out);
+/* DIR/NAME.db, NAME being address with every character but letters,
+ * digits, '.' and '-' made '_'. Returns 0 or ERR_ALLOC. */
+int sync_path(const char *dir, const char *address, char **out);
+
+/*
+ * Opens the copy at path. With create, makes the directory (0700, and
+ * tightens it to 0700), the file (0600) and its tables, replacing tables of
+ * an unknown layout; without, a missing file or unknown layout is
+ * ERR_NOT_FOUND. Returns 0, ERR_NOT_FOUND, ERR_SYSTEM, ERR_STORE or
+ * ERR_ALLOC.
+ */
+int sync_store_open(const char *path, int create, struct sync_store **out);
+/* Closes a store; NULL is allowed. */
+void sync_store_close(struct sync_store *st);
+/* SQLite's message for the last failure. */
+const char *sync_store_errmsg(const struct sync_store *st);
+
+/* Write transactions (BEGIN IMMEDIATE ... COMMIT); rollback does nothing
+ * outside one. */
+int sync_store_begin(struct sync_store *st);
+int sync_store_commit(struct sync_store *st);
+void sync_store_rollback(struct sync_store *st);
+
+int sync_store_meta_get(struct sync_store *st, struct sync_meta *m);
+int sync_store_meta_put(struct sync_store *st, const struct sync_meta *m);
+/* Removes every record, keeping the meta row. */
+int sync_store_clear(struct sync_store *st);
+/* Record counts. */
+int sync_store_counts(struct sync_store *st, uint64_t *cycles,
+    uint64_t *customers, uint64_t *candidates);
+
+/*
+ * Stores a record as the server sent it, seq being the event that carried
+ * it (0 from a list), unless the copy holds a newer version; *written
+ * (may be NULL) says whether it did.
+ */
+int sync_store_put_cycle(
+    struct sync_store *st, const Tier__Cycle *cy, uint64_t seq, int *written);
+int sync_store_put_customer(struct sync_store *st, const Tier__Customer *cu,
+    uint64_t seq, int *written);
+int sync_store_put_candidate(struct sync_store *st, const Tier__Candidate *k,
+    uint64_t seq, int *written);
+
+/*
+ * The Response the server would give req, from the copy (see sync_call for
+ * the kinds; others are ERR_INVALID_ARG). A record the copy lacks is a
+ * Response carrying a NOT_FOUND Error, as from the server. Ranks, quota
+ * progress and a candidate's customer name are recomputed from the copy;
+ * a candidate's allowed actions are left out. Returns 0 with *resp set
+ * (tier__response__free_unpacked), ERR_STORE, ERR_ALLOC or
+ * ERR_INVALID_ARG.
+ */
+int sync_store_answer(
+    struct sync_store *st, const Tier__Request *req, Tier__Response **resp);
+
+/*
+ * The form of a customer name --search compares offline: ASCII and
+ * full-width letters lower-cased and narrowed, white space trimmed and
+ * runs of it made one space (the server also applies full NFKC and case
+ * folding). Returns 0 with a heap string, or ERR_ALLOC.
+ */
+int sync_norm_name(const char *name, char **out);
 
 #endif

@@ -518,32 +518,43 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 }
 
 /*
- * The audit form of c: the record's fields with names for ids, and its
- * scores against the criteria version in force. A new reference, or NULL.
+ * The audit form of c: the record's fields with names for ids, its scores
+ * against the criteria version in force, and the approved steps of its
+ * submission (who decided, and for whom when a deputy did). A new
+ * reference, or NULL.
  */
 static json_t *
 cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
     uint32_t criteria_version)
 {
+	struct store_candidate_approval *aps = NULL;
 	struct store_candidate_score *scores = NULL;
 	Tier__Role steps[STORE_CHAIN_MAX];
-	json_t *js, *jc;
-	size_t i, n = 0, nsteps;
+	json_t *js, *jc, *ja;
+	size_t i, n = 0, nsteps, naps = 0;
 
 	if (store_candidate_scores(ctx->srv->store, ctx->arena, c->id,
 		criteria_version, &scores, &n) != 0)
 		return NULL;
+	if (c->round > 0 && store_candidate_approvals(ctx->srv->store,
+				ctx->arena, c->id, c->round, &aps, &naps) != 0)
+		return NULL;
 	js = json_object();
 	jc = json_array();
+	ja = json_array();
 	for (i = 0; js != NULL && i < n; i++)
 		json_object_set_new(js, scores[i].criterion,
 		    json_integer((json_int_t)scores[i].value));
 	nsteps = cand_chain_parse(c->chain, steps, STORE_CHAIN_MAX);
 	for (i = 0; jc != NULL && i < nsteps; i++)
 		json_array_append_new(jc, json_string(msg_role_name(steps[i])));
+	for (i = 0; ja != NULL && i < naps; i++)
+		json_array_append_new(ja,
+		    json_pack("{s:i, s:s, s:s}", "step", (int)aps[i].step, "by",
+			aps[i].user, "on_behalf_of", aps[i].on_behalf));
 	return json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:f, s:b, s:b, "
 			 "s:I, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:s, "
-			 "s:s, s:s, s:I, s:s, s:I, s:I, s:o}",
+			 "s:s, s:s, s:I, s:s, s:I, s:I, s:o, s:o}",
 	    "id", (json_int_t)c->id, "cycle_id", (json_int_t)c->cycle_id, "bu",
 	    c->bu, "segment", c->segment, "customer_id",
 	    (json_int_t)c->customer_id, "customer", c->customer, "state",
@@ -558,7 +569,7 @@ cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
 	    "submitted_by", c->submitter, "reason", c->reason, "version",
 	    (json_int_t)c->version, "updated_by", c->updater, "updated_at",
 	    (json_int_t)c->updated_at, "created_at", (json_int_t)c->created_at,
-	    "scores", js);
+	    "scores", js, "approvals", ja);
 }
 
 /* Request checks ------------------------------------------------------------*/
@@ -576,12 +587,15 @@ cand_has_text(const char *s)
 
 /*
  * Free text of at most max bytes: UTF-8 without control characters other
- * than tab and newline (it ends up in JSON and on terminals).
+ * than tab and newline (it ends up in JSON and on terminals). Overlong
+ * forms, surrogates and code points past U+10FFFF are not UTF-8: the audit
+ * log's JSON would refuse them.
  */
 static int
 cand_text_ok(const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
 	size_t n, i;
 
 	if (strlen(s) > max)
@@ -594,18 +608,26 @@ cand_text_ok(const char *s, size_t max)
 			p++;
 			continue;
 		}
-		if (*p >= 0xc2 && *p <= 0xdf)
+		if (*p >= 0xc2 && *p <= 0xdf) {
 			n = 1;
-		else if (*p >= 0xe0 && *p <= 0xef)
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
 			n = 2;
-		else if (*p >= 0xf0 && *p <= 0xf4)
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
 			n = 3;
-		else
+			cp = *p & 0x07;
+		} else
 			return 0;
 		for (i = 1; i <= n; i++) {
 			if ((p[i] & 0xc0) != 0x80)
 				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
 		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return 0;
 		p += n + 1;
 	}
 	return 1;
@@ -737,7 +759,9 @@ cand_bad_score(struct cmd_ctx *ctx, Tier__Response *resp,
 
 /*
  * Checks the development owner of a submission: a business user whose scope
- * sees the candidate's segment. Sets *owner. Returns 0 or cmd_error's.
+ * sees the candidate's segment. A user who does not exist and one who cannot
+ * see the segment get the same answer, so the check reveals nothing about
+ * people outside it. Sets *owner. Returns 0 or cmd_error's.
  */
 static int
 cand_owner(struct cmd_ctx *ctx, Tier__Response *resp,
@@ -747,33 +771,33 @@ cand_owner(struct cmd_ctx *ctx, Tier__Response *resp,
 	struct store_unit *units = NULL;
 	struct scope sc;
 	size_t n = 0;
-	int r, sees;
+	int r, sees = 0;
 
 	r = store_user_by_name(ctx->srv->store, name, owner);
-	if (r == ERR_NOT_FOUND)
-		return cmd_error(ctx, resp, BAD_REQUEST, field,
-		    "the owner is a user name, as tier user list shows it",
-		    "no user named \"%.64s\"", name);
-	if (r != 0)
+	if (r != 0 && r != ERR_NOT_FOUND)
 		return r;
+	if (r == 0) {
+		if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
+			return r;
+		r = scope_resolve(owner->scope, units, n, &sc);
+		free(units);
+		if (r != 0)
+			return r;
+		sees = scope_sees_segment(&sc, c->segment_id);
+		scope_release(&sc);
+	}
+	if (!sees)
+		return cmd_error(ctx, resp, BAD_REQUEST, field,
+		    "the owner is the user name of someone whose scope "
+		    "includes the segment",
+		    "no user \"%.64s\" who can see segment %s", name,
+		    c->segment);
 	if (owner->role == TIER__ROLE__ROLE_ADMIN ||
 	    owner->role == TIER__ROLE__ROLE_AUDITOR)
 		return cmd_error(ctx, resp, BAD_REQUEST, field,
 		    "choose an account or segment manager of the segment",
 		    "owner %s is an %s, who makes no business decisions",
 		    owner->name, msg_role_name(owner->role));
-	if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
-		return r;
-	r = scope_resolve(owner->scope, units, n, &sc);
-	free(units);
-	if (r != 0)
-		return r;
-	sees = scope_sees_segment(&sc, c->segment_id);
-	scope_release(&sc);
-	if (!sees)
-		return cmd_error(ctx, resp, BAD_REQUEST, field,
-		    "choose a user whose scope includes the segment",
-		    "owner %s cannot see segment %s", owner->name, c->segment);
 	return 0;
 }
 
@@ -828,6 +852,43 @@ cand_finish(struct cmd_candidate_actor *ac, const char *action, int64_t id,
 	if (((*out)->candidate = cmd_candidate_to_wire(ac, &c, cy, 1)) == NULL)
 		return ERR_ALLOC;
 	return 0;
+}
+
+/*
+ * Answers a proposal of a customer that is already a candidate of the cycle.
+ * The existing candidate is named only when the actor may see it: its
+ * segment may be outside the actor's scope.
+ */
+static int
+cand_propose_taken(struct cmd_candidate_actor *ac, Tier__Response *resp,
+    const struct store_cycle *cy, const struct store_customer *cu)
+{
+	struct cmd_ctx *ctx = ac->ctx;
+	struct store_candidate other;
+	int64_t id;
+	int r;
+
+	if ((r = store_candidate_find(ctx->srv->store, cy->id, cu->id, &id)) !=
+		0 ||
+	    (r = store_candidate_get(
+		 ctx->srv->store, ctx->arena, id, &other)) != 0)
+		return r == ERR_NOT_FOUND ? ERR_INTERNAL : r;
+	if (cmd_candidate_sees(ac, other.segment_id))
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS,
+		    "candidate_propose.customer_id",
+		    "one candidate per customer and cycle; tier candidate show "
+		    "ID shows it",
+		    "customer %lld (%s) is already candidate %lld of cycle "
+		    "%lld (%u)",
+		    (long long)cu->id, cu->name, (long long)other.id,
+		    (long long)cy->id, cy->year);
+	return cmd_error(ctx, resp, TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS,
+	    "candidate_propose.customer_id",
+	    "one candidate per customer and cycle; ask the BU's VP about it",
+	    "customer %lld (%s) is already a candidate of cycle %lld (%u), in "
+	    "a segment outside your scope",
+	    (long long)cu->id, cu->name, (long long)cy->id, cy->year);
 }
 
 static int
@@ -933,17 +994,7 @@ cmd_candidate_propose(
 	else if (r == ERR_NOT_FOUND)
 		r = store_candidate_insert(st, &c);
 	if (r == ERR_EXISTS) {
-		if (store_candidate_find(st, cy.id, cu.id, &other) != 0)
-			other = 0;
-		r = cmd_error(ctx, resp,
-		    TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS,
-		    "candidate_propose.customer_id",
-		    "one candidate per customer and cycle; tier candidate show "
-		    "ID shows it",
-		    "customer %lld (%s) is already candidate %lld of cycle "
-		    "%lld (%u)",
-		    (long long)cu.id, cu.name, (long long)other,
-		    (long long)cy.id, cy.year);
+		r = cand_propose_taken(&ac, resp, &cy, &cu);
 		goto out;
 	}
 	if (r != 0)

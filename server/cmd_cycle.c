@@ -19,6 +19,10 @@
 #define CYCLE_QUOTA_MAX    100000
 #define CYCLE_REASON_CHARS 1000
 
+_Static_assert(
+    sizeof(((struct store_cycle *)0)->derive_reason) > CYCLE_REASON_CHARS * 4,
+    "a derive reason of CYCLE_REASON_CHARS characters fits the record");
+
 static const char cycle_list_hint[] = "tier cycle list shows the cycles you "
 				      "can see";
 

@@ -39,6 +39,7 @@ cmd_delegation_add(
 	Tier__DelegationResponse *out;
 	struct store_delegation d;
 	struct store_user deputy;
+	uint64_t span;
 	json_t *after;
 	int r;
 
@@ -68,12 +69,15 @@ cmd_delegation_add(
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "delegation_add.ends_at", "the period ends after it starts",
 		    "a delegation needs a period that is not empty");
-	if (a->ends_at - a->starts_at > DELEGATION_MAX_SECONDS)
+	/* Both ends are the client's: the difference of two int64 may not
+	 * fit one, but it always fits a uint64 once ends_at > starts_at. */
+	span = (uint64_t)a->ends_at - (uint64_t)a->starts_at;
+	if (span > DELEGATION_MAX_SECONDS)
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "delegation_add.ends_at", "delegate for at most 366 days",
-		    "a delegation of %lld days is too long",
-		    (long long)((a->ends_at - a->starts_at + 86399) / 86400));
+		    "a delegation of %llu days is too long",
+		    (unsigned long long)(span / 86400 + (span % 86400 != 0)));
 	if (a->ends_at <= ctx->now)
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,

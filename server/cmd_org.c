@@ -13,6 +13,9 @@
 
 #define ORG_NAME_MAX 64 /* characters in a unit name */
 
+_Static_assert(STORE_UNIT_NAME_SIZE > ORG_NAME_MAX * 4,
+    "a unit name of ORG_NAME_MAX characters fits struct store_unit");
+
 int
 cmd_org_text_valid(const char *text, size_t max_chars)
 {

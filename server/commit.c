@@ -3,7 +3,8 @@
  * once the event loop has handled every socket that was ready together, so
  * all of them share one transaction and one fsync. Each request runs inside
  * its own savepoint, so a failing request rolls back alone, and no reply
- * leaves before the COMMIT is durable.
+ * leaves before the COMMIT is durable. Only then does the feed push the
+ * batch's changes to subscribers.
  */
 #include "tierd.h"
 
@@ -144,11 +145,16 @@ commit_run(struct commit *c)
 		n++;
 		if (store_savepoint(st) != 0)
 			goto abort;
+		/*
+		 * A request that failed must leave nothing behind: if its
+		 * changes cannot be undone alone, the whole batch is.
+		 */
 		if (dispatch_run(it->session, it->cmd, it->req, &it->resp,
-			it->arena) == 0)
-			store_release(st);
-		else
-			store_rollback_to(st);
+			it->arena) == 0) {
+			if (store_release(st) != 0)
+				goto abort;
+		} else if (store_rollback_to(st) != 0)
+			goto abort;
 	}
 	if (store_commit(st) != 0)
 		goto abort;
@@ -176,6 +182,9 @@ reply:
 		session_request_done(it->session);
 		commit_item_free(it);
 	}
+	/* Subscribers hear of a change after its author has the reply. */
+	if (committed)
+		feed_committed(c->srv->feed);
 }
 
 static void

@@ -25,6 +25,10 @@ config_defaults(struct config *cfg)
 	cfg->max_connections = 10000;
 	cfg->code_ttl = 24 * 3600;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->feed_resume_window = 100000;
+	cfg->feed_max_buffer = 1 << 20;
+	cfg->feed_escalation_check = 60;
+	cfg->feed_step_limit_scale = 3600;
 }
 
 /* Parses a whole decimal number in [min, max]. */
@@ -84,6 +88,15 @@ config_set(struct config *cfg, const char *section, const char *key,
 		CFG_NUMBER(max_connections, 1, 1000000);
 	else if (CFG_IS("enrolment", "code_ttl"))
 		CFG_NUMBER(code_ttl, 60, 30 * 86400);
+	else if (CFG_IS("feed", "resume_window"))
+		CFG_NUMBER(feed_resume_window, 1, 1000000000);
+	else if (CFG_IS("feed", "max_buffer"))
+		/* At most the 4 MiB past which session.c stops reading. */
+		CFG_NUMBER(feed_max_buffer, 65536, 4 << 20);
+	else if (CFG_IS("feed", "escalation_check"))
+		CFG_NUMBER(feed_escalation_check, 1, 86400);
+	else if (CFG_IS("feed", "step_limit_scale"))
+		CFG_NUMBER(feed_step_limit_scale, 1, 3600);
 	else if (CFG_IS("log", "level")) {
 		if (log_level_parse(value, &cfg->log_level) != 0) {
 			snprintf(why, why_len,

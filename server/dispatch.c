@@ -44,6 +44,9 @@ extern const struct cmd_entry cmd_customer_list_entry;
 extern const struct cmd_entry cmd_customer_update_entry;
 extern const struct cmd_entry cmd_delegation_add_entry;
 extern const struct cmd_entry cmd_delegation_list_entry;
+extern const struct cmd_entry cmd_subscribe_entry;
+extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_feed_read_entry;
 
 const struct cmd_entry *const dispatch_table[] = {
 	&cmd_status_entry,
@@ -76,6 +79,9 @@ const struct cmd_entry *const dispatch_table[] = {
 	&cmd_customer_update_entry,
 	&cmd_delegation_add_entry,
 	&cmd_delegation_list_entry,
+	&cmd_subscribe_entry,
+	&cmd_ping_entry,
+	&cmd_feed_read_entry,
 	NULL,
 };
 
@@ -91,6 +97,44 @@ dispatch_lookup(Tier__Request__BodyCase request)
 	return NULL;
 }
 
+/*
+ * Drops, in place, the bytes of s that are not part of a whole UTF-8
+ * sequence. A message is cut at a byte count (its buffer, "%.64s" of a
+ * name), which can split a character; a string on the wire must stay UTF-8.
+ */
+static void
+dispatch_utf8_clean(char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *w = s;
+	size_t n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80)
+			n = 0;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3;
+		else {
+			p++;
+			continue;
+		}
+		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (i <= n) {
+			p += i; /* a cut sequence: drop what there is of it */
+			continue;
+		}
+		memmove(w, p, n + 1);
+		w += n + 1;
+		p += n + 1;
+	}
+	*w = '\0';
+}
+
 int
 cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
     const char *field, const char *hint, const char *fmt, ...)
@@ -102,6 +146,7 @@ cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	dispatch_utf8_clean(text);
 	resp->body_case = TIER__RESPONSE__BODY__NOT_SET;
 	if ((e = arena_alloc(ctx->arena, sizeof(*e))) == NULL)
 		return ERR_ALLOC;
@@ -112,6 +157,7 @@ cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 	e->field = arena_strdup(ctx->arena, field ? field : "");
 	if (e->message == NULL || e->hint == NULL || e->field == NULL)
 		return ERR_ALLOC;
+	dispatch_utf8_clean(e->hint);
 	resp->error = e;
 	return code == TIER__ERROR_CODE__ERROR_CODE_INTERNAL ? ERR_INTERNAL
 							     : ERR_INVALID_ARG;

@@ -1,7 +1,7 @@
 /*
  * The life of one tierd process: set-up (data directory, static key,
- * database, listener, signals), the event loop, SIGHUP reload, the graceful
- * stop on SIGTERM, and the first administrator's enrolment.
+ * database, feed, listener, signals), the event loop, SIGHUP reload, the
+ * graceful stop on SIGTERM, and the first administrator's enrolment.
  */
 #include "tierd.h"
 
@@ -115,6 +115,15 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		srv->cfg.max_connections = cfg.max_connections;
 		srv->cfg.code_ttl = cfg.code_ttl;
 		srv->cfg.log_level = cfg.log_level;
+		srv->cfg.feed_resume_window = cfg.feed_resume_window;
+		srv->cfg.feed_max_buffer = cfg.feed_max_buffer;
+		srv->cfg.feed_step_limit_scale = cfg.feed_step_limit_scale;
+		if (srv->cfg.feed_escalation_check !=
+		    cfg.feed_escalation_check) {
+			srv->cfg.feed_escalation_check =
+			    cfg.feed_escalation_check;
+			escalate_reschedule(srv->escalate);
+		}
 		memcpy(srv->cfg.name, cfg.name, sizeof(cfg.name));
 		log_init("tierd", cfg.log_level);
 		log_info(
@@ -135,8 +144,12 @@ server_init(struct server *srv)
 		log_error("cannot create the event loop");
 		return ERR_ALLOC;
 	}
-	if ((r = commit_new(srv, &srv->commit)) != 0)
+	if ((r = commit_new(srv, &srv->commit)) != 0 ||
+	    (r = feed_new(srv, &srv->feed)) != 0 ||
+	    (r = escalate_new(srv, &srv->escalate)) != 0) {
+		log_error("cannot start: %s", err_str(r));
 		return r;
+	}
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
@@ -220,6 +233,8 @@ server_free(struct server *srv)
 		session_destroy(s);
 	listener_stop(srv);
 	commit_free(srv->commit);
+	escalate_free(srv->escalate);
+	feed_free(srv->feed);
 	if (srv->stop_timer)
 		event_free(srv->stop_timer);
 	if (srv->sig_term)

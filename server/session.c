@@ -2,12 +2,15 @@
  * One client connection: its state machine (handshake -> anonymous or
  * authenticated -> closing), its timers, and the byte side of the request
  * path: read a frame, decrypt, unpack, hand to the dispatcher; pack, encrypt
- * and queue responses. Every state change goes through session_set_state and
- * every close through session_close, each with a reason.
+ * and queue responses and pushed messages. Every state change goes through
+ * session_set_state and every close through session_close, each with a
+ * reason. A session subscribed to the feed trades the idle timeout for
+ * heartbeats and a silence limit.
  */
 #include "tierd.h"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <netinet/in.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Stop reading while this much output waits for a peer that does not read. */
@@ -34,11 +38,15 @@ struct session {
 	struct channel *ch;         /* after the handshake */
 	uint8_t peer_key[KEYS_LEN]; /* static key proven in the handshake */
 	struct store_user user;     /* valid in SESSION_AUTHENTICATED */
-	struct event *timer;        /* handshake, idle or linger deadline */
+	struct event *timer;        /* handshake, idle (or, subscribed,
+				       silence) or linger deadline */
+	struct event *heartbeat;    /* subscribed: next Heartbeat is due */
 	struct event *deferred;     /* runs session_deferred_cb */
 	int busy;                   /* a request waits in the commit queue */
 	int want_free;              /* free at the next deferred run */
 	const char *close_reason;   /* first reason given to session_close */
+	struct feed_sub *sub;       /* the subscription, owned by feed.c */
+	long heartbeat_seconds;     /* while subscribed */
 };
 
 static const char *const session_state_names[] = {
@@ -53,6 +61,7 @@ static void session_write_cb(struct bufferevent *bev, void *arg);
 static void session_event_cb(struct bufferevent *bev, short what, void *arg);
 static void session_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void session_deferred_cb(evutil_socket_t fd, short what, void *arg);
+static void session_heartbeat_cb(evutil_socket_t fd, short what, void *arg);
 
 static void
 session_arm_timer(struct session *s, long seconds)
@@ -60,6 +69,14 @@ session_arm_timer(struct session *s, long seconds)
 	struct timeval tv = { seconds, 0 };
 
 	evtimer_add(s->timer, &tv);
+}
+
+/* How long an authenticated or anonymous session may stay silent. */
+static long
+session_quiet_limit(const struct session *s)
+{
+	return s->sub != NULL ? 3 * s->heartbeat_seconds
+			      : s->srv->cfg.idle_timeout;
 }
 
 void
@@ -147,25 +164,23 @@ session_new(struct server *srv, int fd, const struct sockaddr *sa, int salen)
 
 	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->timer = evtimer_new(srv->base, session_timer_cb, s);
+	s->heartbeat = evtimer_new(srv->base, session_heartbeat_cb, s);
 	s->deferred = event_new(srv->base, -1, 0, session_deferred_cb, s);
-	if (s->bev == NULL || s->timer == NULL || s->deferred == NULL) {
+	if (s->bev == NULL || s->timer == NULL || s->heartbeat == NULL ||
+	    s->deferred == NULL ||
+	    noise_hs_new(&s->hs, NOISE_TIER_PROTOCOL, NOISE_RESPONDER,
+		(const uint8_t *)MSG_PROLOGUE, strlen(MSG_PROLOGUE),
+		srv->key->priv, NULL) != 0) {
 		if (s->bev == NULL)
 			close(fd);
 		if (s->bev != NULL)
 			bufferevent_free(s->bev);
 		if (s->timer != NULL)
 			event_free(s->timer);
+		if (s->heartbeat != NULL)
+			event_free(s->heartbeat);
 		if (s->deferred != NULL)
 			event_free(s->deferred);
-		free(s);
-		return ERR_ALLOC;
-	}
-	if (noise_hs_new(&s->hs, NOISE_TIER_PROTOCOL, NOISE_RESPONDER,
-		(const uint8_t *)MSG_PROLOGUE, strlen(MSG_PROLOGUE),
-		srv->key->priv, NULL) != 0) {
-		bufferevent_free(s->bev);
-		event_free(s->timer);
-		event_free(s->deferred);
 		free(s);
 		return ERR_ALLOC;
 	}
@@ -184,12 +199,15 @@ session_new(struct server *srv, int fd, const struct sockaddr *sa, int salen)
 static void
 session_free(struct session *s)
 {
+	if (s->sub != NULL)
+		feed_unsubscribe(s->sub);
 	LIST_REMOVE(s, entry);
 	s->srv->nsessions--;
 	log_debug(
 	    "session %llu %s: freed", (unsigned long long)s->serial, s->peer);
 	bufferevent_free(s->bev);
 	event_free(s->timer);
+	event_free(s->heartbeat);
 	event_free(s->deferred);
 	noise_hs_free(s->hs);
 	channel_free(s->ch);
@@ -226,6 +244,12 @@ session_close(struct session *s, const char *reason)
 		    (unsigned long long)s->serial, s->peer, reason);
 	session_set_state(s, SESSION_CLOSING, reason);
 	bufferevent_disable(s->bev, EV_READ);
+	if (s->sub != NULL) {
+		/* Nothing more is pushed to a closing session. */
+		feed_unsubscribe(s->sub);
+		s->sub = NULL;
+		evtimer_del(s->heartbeat);
+	}
 	if (s->busy)
 		return; /* session_request_done finishes the close */
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
@@ -256,28 +280,88 @@ session_write(struct session *s, const struct buf *frames)
 	return 0;
 }
 
-int
-session_send(struct session *s, const Tier__Response *resp)
+/* Packs, seals and queues one ServerMessage; what is one restarts the
+ * heartbeat clock. */
+static int
+session_send_message(struct session *s, const Tier__ServerMessage *sm)
 {
-	Tier__ServerMessage sm = TIER__SERVER_MESSAGE__INIT;
 	struct buf plain = BUF_INIT, frames = BUF_INIT;
+	struct timeval tv = { s->heartbeat_seconds, 0 };
 	int r;
 
 	if (s->ch == NULL)
 		return ERR_EOF;
-	sm.kind_case = TIER__SERVER_MESSAGE__KIND_RESPONSE;
-	sm.response = (Tier__Response *)resp;
-	if ((r = msg_pack(&sm.base, &plain)) != 0)
+	if ((r = msg_pack(&sm->base, &plain)) != 0)
 		goto out;
 	if ((r = channel_seal(s->ch, plain.data, plain.len, &frames)) != 0)
 		goto out;
-	r = session_write(s, &frames);
+	if ((r = session_write(s, &frames)) == 0 && s->sub != NULL)
+		evtimer_add(s->heartbeat, &tv);
 out:
 	buf_free(&plain);
 	buf_free(&frames);
-	if (r != 0)
+	return r;
+}
+
+int
+session_send(struct session *s, const Tier__Response *resp)
+{
+	Tier__ServerMessage sm = TIER__SERVER_MESSAGE__INIT;
+	int r;
+
+	sm.kind_case = TIER__SERVER_MESSAGE__KIND_RESPONSE;
+	sm.response = (Tier__Response *)resp;
+	if ((r = session_send_message(s, &sm)) != 0)
 		session_close(s, "cannot queue response");
 	return r;
+}
+
+int
+session_push(struct session *s, const Tier__ServerMessage *sm)
+{
+	int r;
+
+	if (s->state == SESSION_CLOSING)
+		return ERR_EOF;
+	if ((r = session_send_message(s, sm)) != 0)
+		session_close(s, "cannot queue a pushed message");
+	return r;
+}
+
+size_t
+session_output_len(const struct session *s)
+{
+	size_t len = evbuffer_get_length(bufferevent_get_output(s->bev));
+	int queued = 0;
+
+	/* The kernel's send buffer grows to megabytes for a peer that does
+	 * not read: it counts against the peer as much as ours does. */
+	if (ioctl(bufferevent_getfd(s->bev), SIOCOUTQ, &queued) == 0 &&
+	    queued > 0)
+		len += (size_t)queued;
+	return len;
+}
+
+void
+session_set_feed(struct session *s, struct feed_sub *sub, long heartbeat)
+{
+	struct timeval tv = { heartbeat, 0 };
+
+	s->sub = sub;
+	s->heartbeat_seconds = sub != NULL ? heartbeat : 0;
+	if (s->state == SESSION_CLOSING)
+		return;
+	if (sub != NULL)
+		evtimer_add(s->heartbeat, &tv);
+	else
+		evtimer_del(s->heartbeat);
+	session_arm_timer(s, session_quiet_limit(s));
+}
+
+struct feed_sub *
+session_feed(const struct session *s)
+{
+	return s->sub;
 }
 
 void
@@ -396,7 +480,7 @@ session_transport(struct session *s, const uint8_t *body, size_t len)
 	if (r != 0)
 		return "cannot decrypt frame";
 
-	session_arm_timer(s, s->srv->cfg.idle_timeout);
+	session_arm_timer(s, session_quiet_limit(s));
 	req = tier__request__unpack(NULL, mlen, msg);
 	if (req == NULL) {
 		err.code = TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST;
@@ -487,6 +571,9 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		bufferevent_enable(s->bev, EV_READ);
 		session_process(s);
 	}
+	/* ... and a catch-up waiting for room (it may have closed). */
+	if (s->sub != NULL)
+		feed_drained(s->sub);
 }
 
 static void
@@ -519,7 +606,10 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 		break;
 	case SESSION_ANONYMOUS:
 	case SESSION_AUTHENTICATED:
-		session_close(s, "idle timeout");
+		session_close(s, s->sub != NULL
+				     ? "subscriber silent for three heartbeat "
+				       "intervals"
+				     : "idle timeout");
 		break;
 	case SESSION_CLOSING:
 		/* The peer did not read its last response in time. */
@@ -548,4 +638,23 @@ void
 session_set_busy(struct session *s)
 {
 	s->busy = 1;
+}
+
+/* Nothing was sent to a subscriber for a heartbeat interval. */
+static void
+session_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	Tier__ServerMessage sm = TIER__SERVER_MESSAGE__INIT;
+	Tier__Heartbeat hb = TIER__HEARTBEAT__INIT;
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->sub == NULL || s->state == SESSION_CLOSING)
+		return;
+	hb.head_seq = (uint64_t)feed_head(s->srv->feed);
+	hb.now = server_now();
+	sm.kind_case = TIER__SERVER_MESSAGE__KIND_HEARTBEAT;
+	sm.heartbeat = &hb;
+	session_push(s, &sm);
 }

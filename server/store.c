@@ -210,6 +210,15 @@ static const char *const store_migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  hash BLOB NOT NULL"
 	");",
+
+	/*
+	 * 3: escalation of overdue approval steps. A candidate is escalated
+	 * once per step of a submission: the column holds round * 16 + step
+	 * of the last escalation (chains have at most STORE_CHAIN_MAX steps),
+	 * -1 before any.
+	 */
+	"ALTER TABLE candidates ADD COLUMN escalated_step INTEGER NOT NULL "
+	"DEFAULT -1;",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
@@ -613,12 +622,15 @@ store_release(struct store *st)
 	return store_exec_stmt(st, STMT_RELEASE);
 }
 
-void
+int
 store_rollback_to(struct store *st)
 {
+	int r;
+
 	/* ROLLBACK TO keeps the savepoint open; RELEASE then drops it. */
-	store_exec_stmt(st, STMT_ROLLBACK_TO);
-	store_exec_stmt(st, STMT_RELEASE);
+	if ((r = store_exec_stmt(st, STMT_ROLLBACK_TO)) != 0)
+		return r;
+	return store_exec_stmt(st, STMT_RELEASE);
 }
 
 /* Users

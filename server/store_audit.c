@@ -1,6 +1,7 @@
 /*
  * Queries on the audit log: appending entries and reading them back in
- * order, for audit.c's hash chain and for the history of one record.
+ * order, for audit.c's hash chain, for the history of one record and for
+ * the change feed, which reads the entries after a sequence number.
  */
 #include "store_db.h"
 
@@ -10,7 +11,8 @@ static const char sql_audit_last[] =
     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 static const char sql_audit_insert[] =
     "INSERT INTO audit (at, user_name, action, entity, entity_id, before, "
-    "after, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "after, reason, hash, seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_audit_head_set[] =
     "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) "
     "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
@@ -23,6 +25,9 @@ static const char sql_audit_all[] =
 static const char sql_audit_entity[] =
     "SELECT " AUDIT_COLUMNS " FROM audit WHERE entity = ?1 AND "
     "entity_id = ?2 ORDER BY seq";
+static const char sql_audit_after[] =
+    "SELECT " AUDIT_COLUMNS " FROM audit WHERE seq > ?1 ORDER BY seq "
+    "LIMIT ?2";
 
 /* Reads seq and hash from the one row of s, if any. */
 static int
@@ -75,9 +80,9 @@ store_audit_insert(struct store *st, struct store_audit *e)
 	sqlite3_bind_text(s, 7, e->after, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, e->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 9, e->hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, e->seq);
 	if ((r = store_run(st, s, "audit insert")) != 0)
 		return r;
-	e->seq = store_last_id(st);
 	if ((s = store_sql(st, sql_audit_head_set)) == NULL)
 		return ERR_STORE;
 	sqlite3_bind_int64(s, 1, e->seq);
@@ -93,22 +98,15 @@ store_audit_text(sqlite3_stmt *s, int col)
 	return t ? (const char *)t : "";
 }
 
-int
-store_audit_each(struct store *st, const char *entity, int64_t entity_id,
+/* Steps s, a query of AUDIT_COLUMNS, calling fn for each row. */
+static int
+store_audit_rows(struct store *st, sqlite3_stmt *s,
     int (*fn)(const struct store_audit *e, void *arg), void *arg)
 {
-	sqlite3_stmt *s;
 	struct store_audit e;
 	const void *h;
 	int rc, r = 0;
 
-	s = store_sql(st, entity ? sql_audit_entity : sql_audit_all);
-	if (s == NULL)
-		return ERR_STORE;
-	if (entity != NULL) {
-		sqlite3_bind_text(s, 1, entity, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, entity_id);
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof(e));
 		e.seq = sqlite3_column_int64(s, 0);
@@ -131,6 +129,35 @@ store_audit_each(struct store *st, const char *entity, int64_t entity_id,
 	if (r == 0 && rc != SQLITE_DONE)
 		return store_fail(st, "audit read");
 	return r;
+}
+
+int
+store_audit_each(struct store *st, const char *entity, int64_t entity_id,
+    int (*fn)(const struct store_audit *e, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+
+	s = store_sql(st, entity ? sql_audit_entity : sql_audit_all);
+	if (s == NULL)
+		return ERR_STORE;
+	if (entity != NULL) {
+		sqlite3_bind_text(s, 1, entity, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, entity_id);
+	}
+	return store_audit_rows(st, s, fn, arg);
+}
+
+int
+store_audit_after(struct store *st, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct store_audit *e, void *arg), void *arg)
+{
+	sqlite3_stmt *s = store_sql(st, sql_audit_after);
+
+	if (s == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+	return store_audit_rows(st, s, fn, arg);
 }
 
 /* Where each kind of audited record sits in the organisation. */
@@ -171,4 +198,42 @@ store_audit_entity_unit(struct store *st, const char *entity, int64_t id,
 		return 0;
 	}
 	return ERR_INVALID_ARG;
+}
+
+static const char sql_place_candidate[] =
+    "SELECT c.segment_id, cy.bu_id, c.cycle_id, c.chain FROM candidates c "
+    "JOIN cycles cy ON cy.id = c.cycle_id WHERE c.id = ?1";
+static const char sql_place_customer[] =
+    "SELECT 0, bu_id, 0, '' FROM customers WHERE id = ?1";
+static const char sql_place_cycle[] =
+    "SELECT 0, bu_id, id, '' FROM cycles WHERE id = ?1";
+
+int
+store_audit_place(struct store *st, const char *entity, int64_t id,
+    struct store_audit_place *out)
+{
+	const char *sql;
+	sqlite3_stmt *s;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(entity, "candidate") == 0)
+		sql = sql_place_candidate;
+	else if (strcmp(entity, "customer") == 0)
+		sql = sql_place_customer;
+	else if (strcmp(entity, "cycle") == 0)
+		sql = sql_place_cycle;
+	else
+		return ERR_INVALID_ARG;
+	if ((s = store_sql(st, sql)) == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = store_row(st, s, "audit place")) <= 0)
+		return r == 0 ? ERR_NOT_FOUND : r;
+	out->segment_id = sqlite3_column_int64(s, 0);
+	out->bu_id = sqlite3_column_int64(s, 1);
+	out->cycle_id = sqlite3_column_int64(s, 2);
+	store_copy_text(out->chain, sizeof(out->chain), s, 3);
+	sqlite3_reset(s);
+	return 0;
 }

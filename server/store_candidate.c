@@ -14,12 +14,18 @@
  * others get 0. Ties share a rank (RANK(), not ROW_NUMBER()). The cycle is a
  * BU's year, so the rank within the cycle is the rank in the BU.
  */
+/*
+ * Ranks count the completely scored candidates still in the running:
+ * rejected (5) and withdrawn (6) ones are not ranked.
+ */
+#define CAND_RANKS_IT "(score_complete AND state NOT IN (5, 6))"
 #define CAND_RANKED(where)                                                     \
 	"WITH ranked AS (SELECT id, "                                          \
-	"CASE WHEN score_complete THEN RANK() OVER (PARTITION BY cycle_id, "   \
-	"segment_id, score_complete ORDER BY score DESC) ELSE 0 END AS rs, "   \
-	"CASE WHEN score_complete THEN RANK() OVER (PARTITION BY cycle_id, "   \
-	"score_complete ORDER BY score DESC) ELSE 0 END AS rb "                \
+	"CASE WHEN " CAND_RANKS_IT " THEN RANK() OVER (PARTITION BY "          \
+	"cycle_id, segment_id, " CAND_RANKS_IT " ORDER BY score DESC) "        \
+	"ELSE 0 END AS rs, "                                                   \
+	"CASE WHEN " CAND_RANKS_IT " THEN RANK() OVER (PARTITION BY "          \
+	"cycle_id, " CAND_RANKS_IT " ORDER BY score DESC) ELSE 0 END AS rb "   \
 	"FROM candidates WHERE " where ") "
 
 #define CAND_COLUMNS                                                           \
@@ -565,4 +571,82 @@ store_candidate_funnel(struct store *st, struct arena *a, int64_t cycle_id,
 	*out = arr;
 	*n = count;
 	return 0;
+}
+
+/* Escalation
+ * ----------------------------------------------------------------*/
+
+/*
+ * Pending steps of open cycles that have waited longer than their cycle's
+ * step limit (?3 seconds per hour; 72 hours when the policy says 0) and
+ * were not escalated for this submission and step.
+ */
+static const char sql_cand_overdue[] =
+    "SELECT c.id, c.chain, c.step, c.round, c.pending_since, "
+    "cy.step_limit_hours FROM candidates c "
+    "JOIN cycles cy ON cy.id = c.cycle_id "
+    "WHERE c.state = ?1 AND cy.state = ?2 AND c.pending_since > 0 AND "
+    "c.escalated_step <> c.round * 16 + c.step AND ?4 - c.pending_since > "
+    "(CASE WHEN cy.step_limit_hours > 0 THEN cy.step_limit_hours "
+    "ELSE 72 END) * ?3 ORDER BY c.pending_since, c.id";
+
+static const char sql_cand_escalated[] =
+    "UPDATE candidates SET escalated_step = ?2 WHERE id = ?1";
+
+int
+store_candidate_overdue(struct store *st, struct arena *a, int64_t now,
+    int64_t hour_seconds, struct store_overdue **out, size_t *n)
+{
+	sqlite3_stmt *s = store_sql(st, sql_cand_overdue);
+	struct store_overdue *arr = NULL, *o;
+	size_t count = 0, cap = 0;
+	int rc, r = 0;
+
+	if (s == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int(s, 1, TIER__CANDIDATE_STATE__CANDIDATE_STATE_PENDING);
+	sqlite3_bind_int(s, 2, TIER__CYCLE_STATE__CYCLE_STATE_OPEN);
+	sqlite3_bind_int64(s, 3, hour_seconds);
+	sqlite3_bind_int64(s, 4, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = store_cand_grow(
+			 a, (void **)&arr, count, &cap, sizeof(*arr))) != 0)
+			break;
+		o = &arr[count++];
+		o->id = sqlite3_column_int64(s, 0);
+		o->chain = store_arena_text(a, s, 1);
+		o->step = (uint32_t)sqlite3_column_int64(s, 2);
+		o->round = (uint32_t)sqlite3_column_int64(s, 3);
+		o->pending_since = sqlite3_column_int64(s, 4);
+		o->limit_hours = (uint32_t)sqlite3_column_int64(s, 5);
+		if (o->limit_hours == 0)
+			o->limit_hours = 72;
+		if (o->chain == NULL) {
+			r = ERR_ALLOC;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "overdue candidates");
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+int
+store_candidate_escalated(struct store *st, int64_t id, int64_t mark)
+{
+	sqlite3_stmt *s = store_sql(st, sql_cand_escalated);
+	int r;
+
+	if (s == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, mark);
+	if ((r = store_run(st, s, "candidate escalated")) != 0)
+		return r;
+	return store_changes(st) == 1 ? 0 : ERR_NOT_FOUND;
 }

@@ -82,10 +82,12 @@ static const char sql_rescore_targets[] =
     "(state = ?4 AND score_complete != 0)) ORDER BY id";
 static const char sql_rescore_mark[] =
     "UPDATE candidates SET state = ?2, needs_rescore = 1, score_complete = 0, "
-    "step = 0, pending_since = 0, version = version + 1, updated_by = ?4, "
+    "score = 0, suggested_tier = 0, step = 0, pending_since = 0, version = "
+    "version + 1, updated_by = ?4, "
     "updated_at = ?5 WHERE cycle_id = ?1 AND state IN (?2, ?3)";
 static const char sql_rescore_proposed[] =
-    "UPDATE candidates SET score_complete = 0, version = version + 1, "
+    "UPDATE candidates SET score_complete = 0, score = 0, suggested_tier = 0, "
+    "version = version + 1, "
     "updated_by = ?3, updated_at = ?4 WHERE cycle_id = ?1 AND state = ?2 "
     "AND score_complete != 0";
 

@@ -37,7 +37,14 @@ struct config {
 	long idle_timeout;      /* seconds without a request before closing */
 	long max_connections; /* accepted connections beyond this are closed */
 	long code_ttl;        /* default lifetime of an enrolment code, s */
-	enum log_level log_level; /* most verbose level logged */
+	enum log_level log_level;   /* most verbose level logged */
+	long feed_resume_window;    /* entries behind the head a subscriber may
+				       resume from; older needs a resync */
+	long feed_max_buffer;       /* bytes queued for a subscriber before it
+				       is told to resync */
+	long feed_escalation_check; /* seconds between overdue-step searches */
+	long feed_step_limit_scale; /* seconds in a policy "hour": a test and
+				       debug knob, 3600 in production */
 };
 
 /* Fills cfg with built-in defaults. */
@@ -124,7 +131,7 @@ int store_commit(struct store *st);
 void store_rollback(struct store *st);
 int store_savepoint(struct store *st);
 int store_release(struct store *st);
-void store_rollback_to(struct store *st);
+int store_rollback_to(struct store *st);
 
 /* Users. Each returns 0, ERR_NOT_FOUND, ERR_EXISTS or ERR_STORE. */
 int store_user_by_key(
@@ -155,15 +162,18 @@ int store_code_insert(struct store *st, int64_t user_id, const uint8_t hash[32],
 int store_code_redeem(struct store *st, const uint8_t hash[32], int64_t now,
     int64_t *user_id, enum store_code_status *status, int64_t *expired_at);
 
+/* A unit name: 64 characters of UTF-8 (up to 4 bytes each) and a NUL. */
+#define STORE_UNIT_NAME_SIZE (64 * 4 + 1)
+
 /*
  * Organisational units (store_org.c). kind is a Tier__UnitKind; parent_id is
  * the BG of a BU, the BU of a segment, 0 for a BG.
  */
 struct store_unit {
-	int64_t id;          /* row id */
-	Tier__UnitKind kind; /* BG, BU or segment */
-	char name[65];       /* unique among units of its kind */
-	int64_t parent_id;   /* 0 for a BG */
+	int64_t id;                      /* row id */
+	Tier__UnitKind kind;             /* BG, BU or segment */
+	char name[STORE_UNIT_NAME_SIZE]; /* unique among units of its kind */
+	int64_t parent_id;               /* 0 for a BG */
 };
 
 /* Every unit, BGs first, then BUs, then segments, each by name. *out is
@@ -214,8 +224,8 @@ int store_audit_entity_unit(struct store *st, const char *entity, int64_t id,
 /* The head recorded beside the chain (seq 0 when none): what the last
  * entry must be. */
 int store_audit_head(struct store *st, int64_t *seq, uint8_t hash[32]);
-/* Appends e (e->seq is set) and moves the head to it. Returns 0 or
- * ERR_STORE. */
+/* Appends e with the seq it carries and moves the head to it. Returns 0,
+ * ERR_EXISTS (seq taken) or ERR_STORE. */
 int store_audit_insert(struct store *st, struct store_audit *e);
 /*
  * Calls fn for each entry in seq order (all, or those of one entity when
@@ -224,6 +234,30 @@ int store_audit_insert(struct store *st, struct store_audit *e);
  */
 int store_audit_each(struct store *st, const char *entity, int64_t entity_id,
     int (*fn)(const struct store_audit *e, void *arg), void *arg);
+/*
+ * Calls fn for at most limit entries with seq > after_seq, in seq order, as
+ * store_audit_each does (the change feed reads the log this way). Returns 0,
+ * fn's non-zero value, or ERR_STORE.
+ */
+int store_audit_after(struct store *st, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct store_audit *e, void *arg), void *arg);
+
+/* Where an audited record sits in the organisation now. */
+struct store_audit_place {
+	int64_t segment_id; /* a candidate's segment; 0 for the others */
+	int64_t bu_id;      /* the BU of a candidate's cycle, of a customer or
+			       of a cycle */
+	int64_t cycle_id;   /* a candidate's cycle, or the cycle itself */
+	char chain[32];     /* a candidate's current chain ("2,1"), or "" */
+};
+
+/*
+ * Finds a candidate, customer or cycle. Returns 0, ERR_NOT_FOUND,
+ * ERR_INVALID_ARG (an entity without a place in the organisation: user,
+ * unit, delegation) or ERR_STORE.
+ */
+int store_audit_place(struct store *st, const char *entity, int64_t id,
+    struct store_audit_place *out);
 
 /* server.c ------------------------------------------------------------------*/
 
@@ -233,14 +267,16 @@ struct server {
 	struct config cfg;          /* settings in force */
 	char config_path[PATH_MAX]; /* for SIGHUP reload; "" if none */
 	struct keypair *key;        /* static key, sodium_malloc'd */
-	char fingerprint[KEYS_FINGERPRINT_SIZE];    /* of key->pub, for logs */
-	struct store *store;                        /* the database */
-	struct evconnlistener *listener;            /* NULL once stopping */
-	int64_t started_at;                         /* Unix seconds */
-	unsigned nsessions;                         /* open sessions */
-	LIST_HEAD(, session) sessions;              /* every open session */
-	struct commit *commit;                      /* group-commit queue */
-	int stopping;                               /* 1 after SIGTERM */
+	char fingerprint[KEYS_FINGERPRINT_SIZE]; /* of key->pub, for logs */
+	struct store *store;                     /* the database */
+	struct evconnlistener *listener;         /* NULL once stopping */
+	int64_t started_at;                      /* Unix seconds */
+	unsigned nsessions;                      /* open sessions */
+	LIST_HEAD(, session) sessions;           /* every open session */
+	struct commit *commit;                   /* group-commit queue */
+	struct feed *feed;         /* subscriptions and their fan-out */
+	struct escalate *escalate; /* the overdue-step timer */
+	int stopping;              /* 1 after SIGTERM */
 	struct event *sig_term, *sig_int, *sig_hup; /* signal events */
 	struct event *stop_timer; /* polls a graceful stop's progress */
 	int64_t stop_deadline;    /* when a graceful stop gives up */
@@ -332,6 +368,29 @@ void session_destroy(struct session *s);
 /* Closes every session (graceful stop). */
 void session_close_all(struct server *srv, const char *reason);
 
+struct feed_sub;
+
+/*
+ * Marks s subscribed to the feed (sub not NULL) or no longer (NULL). A
+ * subscribed session gets a Heartbeat after heartbeat seconds in which
+ * nothing was sent to it, and is closed after 3 * heartbeat seconds in
+ * which it sent no complete request; the idle timeout applies otherwise.
+ * The session does not own sub: feed.c does, and session_close hands it
+ * back with feed_unsubscribe.
+ */
+void session_set_feed(struct session *s, struct feed_sub *sub, long heartbeat);
+/* The session's subscription, or NULL. */
+struct feed_sub *session_feed(const struct session *s);
+/* Bytes queued for the peer and not yet taken by it: in the session's
+ * buffer and in the kernel's send queue (unsent or unacknowledged). */
+size_t session_output_len(const struct session *s);
+/*
+ * Packs, encrypts and queues a message the client did not ask for (Event,
+ * Heartbeat, Resync). Returns 0 or an error; on error the session is
+ * already closing (and its subscription gone).
+ */
+int session_push(struct session *s, const Tier__ServerMessage *sm);
+
 /* dispatch.c ----------------------------------------------------------------*/
 
 /* Row flags. */
@@ -346,7 +405,7 @@ void session_close_all(struct server *srv, const char *reason);
 /* What a handler may use besides the request. */
 struct cmd_ctx {
 	struct server *srv;            /* config, store, key */
-	struct session *session;       /* for enrolment only */
+	struct session *session;       /* for enrolment and subscribe only */
 	const struct store_user *user; /* NULL for anonymous commands */
 	struct arena *arena;           /* response allocations */
 	int64_t now;                   /* request time, Unix seconds */
@@ -600,19 +659,20 @@ struct store_cycle {
 	uint32_t step_limit_hours;    /* a step pending longer is overdue */
 	uint32_t criteria_version;    /* latest criteria set, 0 before any */
 	int64_t derived_from;         /* the source cycle, 0 if not derived */
-	char derive_reason[1025];     /* why it was derived, "" if not */
-	int64_t version;              /* record version, 1 at creation */
-	int64_t updated_by;           /* user id of the last change */
-	int64_t updated_at;           /* Unix seconds of the last change */
+	char derive_reason[1000 * 4 + 1]; /* why it was derived, "" if not:
+					     1000 characters of UTF-8 */
+	int64_t version;                  /* record version, 1 at creation */
+	int64_t updated_by;               /* user id of the last change */
+	int64_t updated_at;               /* Unix seconds of the last change */
 };
 
 /* A segment of a cycle's BU with its quota and candidate counts. */
 struct store_quota {
-	int64_t segment_id; /* the segment's unit id */
-	char segment[65];   /* its name */
-	uint32_t quota;     /* candidates wanted, 0 when none set */
-	uint32_t proposed;  /* candidates of the cycle in it, any state */
-	uint32_t approved;  /* of which approved */
+	int64_t segment_id;                 /* the segment's unit id */
+	char segment[STORE_UNIT_NAME_SIZE]; /* its name */
+	uint32_t quota;    /* candidates wanted, 0 when none set */
+	uint32_t proposed; /* candidates of the cycle in it, any state */
+	uint32_t approved; /* of which approved */
 };
 
 /* One criterion of a set; strings live in the arena given to the reader. */
@@ -997,6 +1057,28 @@ int store_candidate_approval_insert(struct store *st, int64_t id,
 int store_candidate_funnel(struct store *st, struct arena *a, int64_t cycle_id,
     struct store_candidate_funnel **out, size_t *n);
 
+/* A pending step that has waited longer than its cycle allows. */
+struct store_overdue {
+	int64_t id;            /* the candidate */
+	const char *chain;     /* its submission's roles, "2,1" */
+	uint32_t step;         /* 0-based pending step */
+	uint32_t round;        /* submission */
+	int64_t pending_since; /* start of the step, Unix seconds */
+	uint32_t limit_hours;  /* the cycle's step limit */
+};
+
+/*
+ * The pending steps of open cycles that have waited more than their cycle's
+ * step_limit_hours * hour_seconds at now and were not yet escalated for this
+ * round and step, oldest first, in the arena. Returns 0, ERR_ALLOC or
+ * ERR_STORE.
+ */
+int store_candidate_overdue(struct store *st, struct arena *a, int64_t now,
+    int64_t hour_seconds, struct store_overdue **out, size_t *n);
+/* Records that the candidate's step mark (round * 16 + step) was
+ * escalated. Returns 0, ERR_NOT_FOUND or ERR_STORE. */
+int store_candidate_escalated(struct store *st, int64_t id, int64_t mark);
+
 /* cmd_candidate.c -----------------------------------------------------------*/
 
 /*
@@ -1039,5 +1121,197 @@ Tier__Candidate *cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
     const struct store_candidate *c, const struct store_cycle *cy, int detail);
 /* The lower-case name of a tier level ("strategic"). */
 const char *cmd_candidate_tier_name(Tier__TierLevel t);
+
+/* feed.c --------------------------------------------------------------------*/
+
+/*
+ * The change feed is the audit log: an entry's seq is the sequence number of
+ * the change it records. feed.c decides which entries a subscriber receives
+ * (what it may see now, its filter, its approval queue) and delivers them:
+ * fan-out after each commit, catch-up in bounded batches, and a cap on what
+ * a slow subscriber may make the server hold.
+ */
+
+#define FEED_BATCH 500 /* entries read, or events sent, in one go */
+
+/* What a subscriber asked for (FeedFilter); zero fields match anything. */
+struct feed_filter {
+	int my_queue;         /* candidates entering or leaving its queue */
+	int64_t cycle_id;     /* one cycle and its candidates */
+	int64_t segment_id;   /* candidates of one segment */
+	int64_t candidate_id; /* one candidate */
+};
+
+/* The kinds of audited record, by who may see them. */
+enum feed_kind {
+	FEED_KIND_OTHER,     /* users, units, delegations: scope all only */
+	FEED_KIND_CANDIDATE, /* seen through its segment */
+	FEED_KIND_CUSTOMER,  /* seen through its BU */
+	FEED_KIND_CYCLE,     /* seen through its BU */
+};
+
+/* What the filters know of one audit entry. */
+struct feed_facts {
+	enum feed_kind kind;   /* from the entry's entity */
+	int exists;            /* the record is still there */
+	int64_t id;            /* the entity id */
+	int64_t segment_id;    /* a candidate's segment */
+	int64_t bu_id;         /* the BU the record belongs to */
+	int64_t cycle_id;      /* a candidate's cycle, or the cycle */
+	uint32_t queue_roles;  /* CMD_ROLE bits of the pending step's role
+				  before and after the change */
+	uint32_t notify_roles; /* CMD_ROLE bits to tell (candidate.escalate) */
+};
+
+/* Who looks at the feed, as of now. */
+struct feed_viewer {
+	const struct scope *scope;  /* the user's own */
+	const struct scope *deputy; /* of the approvers it stands in for */
+	size_t ndeputy;
+	uint32_t roles; /* CMD_ROLE bits: its role and theirs */
+};
+
+/*
+ * 1 if the viewer gets the entry: it may see the record now (a candidate
+ * through its segment, in its own or a delegated scope; a customer or cycle
+ * through its BU; anything else with scope all), an escalation names one of
+ * its roles, and the filter holds (my_queue: a candidate whose pending step
+ * before or after the change is one of its roles, or an escalation for it;
+ * the ids: equal to the candidate's, or the cycle's). A pure function.
+ */
+int feed_match(const struct feed_filter *f, const struct feed_facts *e,
+    const struct feed_viewer *v);
+/*
+ * The roles whose queue an audited candidate change touches: for each of
+ * the before and after JSON texts (audit form, "" for none) that shows
+ * state "pending", the role of its "chain" at its "step" (chain falls back
+ * to the record's current chain, "2,1", when the text has none). Returns
+ * CMD_ROLE bits.
+ */
+uint32_t feed_queue_roles(
+    const char *before, const char *after, const char *chain);
+
+struct feed;
+
+/* Creates the feed with its head at the audit log's last entry. Returns 0,
+ * ERR_ALLOC or ERR_STORE. */
+int feed_new(struct server *srv, struct feed **out);
+/* Frees the feed; subscriptions must be gone (sessions first). NULL is
+ * allowed. */
+void feed_free(struct feed *f);
+/* The newest seq fanned out: what subscribers are told is the head. */
+int64_t feed_head(const struct feed *f);
+/* The smallest after_seq a subscriber may resume from now. */
+int64_t feed_oldest_resumable(const struct feed *f);
+/*
+ * Subscribes s, replacing its earlier subscription. Entries after after_seq
+ * (0: from the head) are caught up from the log, starting once the current
+ * request's response is queued; after that the session gets each commit's
+ * entries. after_seq must be between feed_oldest_resumable and the head.
+ * Returns 0 or ERR_ALLOC.
+ */
+int feed_subscribe(struct feed *f, struct session *s,
+    const struct feed_filter *flt, int64_t after_seq, long heartbeat);
+/* Ends s's subscription, if any, without telling the client. */
+void feed_cancel(struct session *s);
+/* Forgets a closing session's subscription (session.c). */
+void feed_unsubscribe(struct feed_sub *sub);
+/* After a successful COMMIT: reads the new entries once and sends them to
+ * every subscriber that is caught up. NULL is allowed. */
+void feed_committed(struct feed *f);
+/* The session's output drained: continues a catch-up (session.c). */
+void feed_drained(struct feed_sub *sub);
+
+/* feed_event.c --------------------------------------------------------------*/
+
+/*
+ * From audit entries to wire Events: the facts the filters need, read once
+ * per batch, and the Event each subscriber gets, with the record as it is
+ * now in that subscriber's wire form.
+ */
+
+/* One audit entry on its way to subscribers. */
+struct feed_entry {
+	struct store_audit row;  /* strings in the batch's arena */
+	struct feed_facts facts; /* for feed_match */
+	Tier__Role notify[2];    /* candidate.escalate: who is told */
+	size_t nnotify;
+	/* The record now, read when a first subscriber gets the entry, in
+	 * the batch's arena; NULL before, or when it is gone: */
+	int loaded;                        /* 1 once read (or found gone) */
+	struct store_candidate *candidate; /* FEED_KIND_CANDIDATE */
+	struct store_cycle *cycle;         /* the candidate's, or the cycle */
+	struct store_customer *customer;   /* FEED_KIND_CUSTOMER */
+};
+
+/* Consecutive audit entries, read together. */
+struct feed_batch {
+	struct arena *arena;  /* the caller's: entries and records */
+	struct feed_entry *e; /* in seq order */
+	size_t n, cap;
+	int64_t last_seq; /* of the last entry read; 0 if none */
+};
+
+/*
+ * Reads up to max entries with after < seq <= upto into b, with their facts,
+ * allocating in arena (which must outlive b). Returns 0, ERR_ALLOC or
+ * ERR_STORE.
+ */
+int feed_batch_read(struct store *st, struct arena *arena, int64_t after,
+    int64_t upto, unsigned max, struct feed_batch *b);
+
+/*
+ * One user as the feed sees it at one moment: its scope and the approvers
+ * it stands in for, resolved against the database then. Not to be copied:
+ * the actor points into it.
+ */
+struct feed_view {
+	struct cmd_ctx ctx;               /* srv, user, now, scope; arena is
+					     set per Event */
+	struct scope scope;               /* the user's, resolved */
+	struct cmd_candidate_actor actor; /* delegations in force */
+	struct arena *arena;              /* behind the actor */
+	struct feed_viewer viewer;        /* for feed_match */
+};
+
+/* Resolves u (not copied: it must outlive v) at now. Returns 0, ERR_ALLOC
+ * or ERR_STORE; feed_view_release frees either way. */
+int feed_view_load(struct server *srv, const struct store_user *u, int64_t now,
+    struct feed_view *v);
+void feed_view_release(struct feed_view *v);
+/*
+ * The Event of entry i of b for v under filter flt, allocated in arena a
+ * (strings may point into b's arena); *out is NULL when feed_match says no.
+ * The records behind the snapshot are read once per batch. Returns 0,
+ * ERR_ALLOC or ERR_STORE.
+ */
+int feed_event_build(struct feed_view *v, const struct feed_filter *flt,
+    struct feed_batch *b, size_t i, struct arena *a, Tier__Event **out);
+
+/* escalate.c ----------------------------------------------------------------*/
+
+/*
+ * Escalation of overdue approval steps: a timer finds pending steps that
+ * have waited longer than their cycle's limit and records one
+ * candidate.escalate entry each, which the feed sends to the step's role
+ * and the next role up.
+ */
+struct escalate;
+
+/* Starts the timer ([feed] escalation_check). Returns 0 or ERR_ALLOC. */
+int escalate_new(struct server *srv, struct escalate **out);
+/* Stops and frees it; NULL is allowed. */
+void escalate_free(struct escalate *e);
+/* Re-arms the timer after the interval changed (SIGHUP). */
+void escalate_reschedule(struct escalate *e);
+/*
+ * One pass at now, in its own transaction, then feed_committed. *count
+ * receives how many steps were escalated. Returns 0 or an error (nothing is
+ * written then).
+ */
+int escalate_run(struct server *srv, int64_t now, size_t *count);
+/* Who is told about an overdue step of role r: r and the role above it
+ * (bu_vp -> bg_vp; bg_vp is the top). Returns how many roles (1 or 2). */
+size_t escalate_notify_roles(Tier__Role r, Tier__Role out[2]);
 
 #endif

@@ -461,3 +461,24 @@ add_person() {
 	[ "$RC" -eq 0 ] || die "$name could not enrol: $(cat "$ERR")"
 	pass "$name ($role${scope:+, $scope}) enrolled"
 }
+
+# key_of PERSON: the private key file of a simulated person.
+key_of() {
+	echo "$(person_dir "$1")/id_x25519"
+}
+
+# wait_for FILE STRING [SECONDS]: waits (default 10 s) until FILE contains
+# STRING; returns 1 if it never does.
+wait_for() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 10))); do
+		[ -f "$1" ] && grep -qF -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# now_ms: the wall clock in Unix milliseconds.
+now_ms() {
+	date +%s%3N
+}

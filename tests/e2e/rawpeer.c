@@ -7,12 +7,17 @@
  * test.
  *
  * usage: rawpeer MODE HOST PORT [KEYFILE]
+ *
+ * watch and stall are subscribers of the change feed: watch prints what it
+ * receives as JSON lines, stall subscribes and then does not read;
+ * feed-read prints one page of the feed as a JSON line.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +74,13 @@ say(const struct rawpeer *rp, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Connects; small_rcvbuf shrinks our receive window first, so that a
+ * server's output to us backs up after a few kilobytes. */
 static int
-rawpeer_connect(struct rawpeer *rp, const char *host, const char *port)
+rawpeer_connect(
+    struct rawpeer *rp, const char *host, const char *port, int small_rcvbuf)
 {
+	int rcvbuf = 4096;
 	struct addrinfo hints, *res = NULL, *ai;
 	int fd = -1, one = 1, e;
 
@@ -88,6 +97,9 @@ rawpeer_connect(struct rawpeer *rp, const char *host, const char *port)
 		    ai->ai_protocol);
 		if (fd == -1)
 			continue;
+		if (small_rcvbuf)
+			setsockopt(
+			    fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
@@ -573,14 +585,471 @@ fail:
 	return 1;
 }
 
+/* The change feed
+ * ------------------------------------------------------------*/
+
+/* Reads one ServerMessage of any kind before the deadline. */
+static int
+read_any_message(struct rawpeer *rp, Tier__ServerMessage **out)
+{
+	const uint8_t *msg;
+	size_t len, msg_len;
+	int r;
+
+	do {
+		if ((r = read_frame(rp, &len)) != 0)
+			return r;
+		r = channel_open(rp->ch, rp->frame, len, &msg, &msg_len);
+	} while (r == ERR_AGAIN);
+	if (r != 0)
+		return r;
+	if ((*out = tier__server_message__unpack(NULL, msg_len, msg)) == NULL)
+		return ERR_PROTOCOL;
+	return 0;
+}
+
+/* Sends one request. */
+static int
+send_request(struct rawpeer *rp, const Tier__Request *req)
+{
+	struct buf out = BUF_INIT;
+	int r;
+
+	if ((r = seal_request(rp, req, &out)) == 0)
+		r = send_all(rp, out.data, out.len);
+	buf_free(&out);
+	return r;
+}
+
+static int
+send_ping(struct rawpeer *rp, uint64_t id)
+{
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__PingRequest ping = TIER__PING_REQUEST__INIT;
+
+	req.id = id;
+	req.body_case = TIER__REQUEST__BODY_PING;
+	req.ping = &ping;
+	return send_request(rp, &req);
+}
+
+static long
+env_long(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : dflt;
+}
+
+/* The FeedFilter of RAWPEER_FILTER (comma-separated: my_queue, cycle=ID,
+ * segment=NAME, candidate=ID); static storage. */
+static Tier__FeedFilter *
+feed_filter_from_env(void)
+{
+	static Tier__FeedFilter flt = TIER__FEED_FILTER__INIT;
+	static char spec[256];
+	const char *env = getenv("RAWPEER_FILTER");
+	char *tok, *save = NULL;
+
+	snprintf(spec, sizeof(spec), "%s", env != NULL ? env : "");
+	for (tok = strtok_r(spec, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "my_queue") == 0)
+			flt.my_queue = 1;
+		else if (strncmp(tok, "cycle=", 6) == 0)
+			flt.cycle_id = strtoull(tok + 6, NULL, 10);
+		else if (strncmp(tok, "segment=", 8) == 0)
+			flt.segment = tok + 8;
+		else if (strncmp(tok, "candidate=", 10) == 0)
+			flt.candidate_id = strtoull(tok + 10, NULL, 10);
+	}
+	return &flt;
+}
+
+/* Sends subscribe with RAWPEER_FILTER, RAWPEER_AFTER, RAWPEER_HEARTBEAT. */
+static int
+send_subscribe(struct rawpeer *rp)
+{
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__SubscribeRequest sub = TIER__SUBSCRIBE_REQUEST__INIT;
+
+	sub.filter = feed_filter_from_env();
+	sub.after_seq = (uint64_t)env_long("RAWPEER_AFTER", 0);
+	sub.heartbeat_seconds = (uint32_t)env_long("RAWPEER_HEARTBEAT", 0);
+	req.id = 1;
+	req.body_case = TIER__REQUEST__BODY_SUBSCRIBE;
+	req.subscribe = &sub;
+	return send_request(rp, &req);
+}
+
+/* Writes s as a JSON string. */
+static void
+json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', f);
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* The lower-case short name of an enum value ("pending"). */
+static const char *
+enum_name(const ProtobufCEnumDescriptor *d, int v, const char *prefix)
+{
+	static char buf[64];
+	const ProtobufCEnumValue *ev =
+	    protobuf_c_enum_descriptor_get_value(d, v);
+	size_t i, n = strlen(prefix);
+
+	if (ev == NULL)
+		return "unknown";
+	snprintf(buf, sizeof(buf), "%s",
+	    strncmp(ev->name, prefix, n) == 0 ? ev->name + n : ev->name);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] >= 'A' && buf[i] <= 'Z')
+			buf[i] = (char)(buf[i] - 'A' + 'a');
+	return buf;
+}
+
+/* The wall clock in Unix milliseconds, to compare with the tests'. */
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+print_event(const Tier__Event *e)
+{
+	size_t i;
+
+	printf("\"event\":{\"seq\":%llu,\"at\":%lld,\"user\":",
+	    (unsigned long long)e->seq, (long long)e->at);
+	json_str(stdout, e->user);
+	printf(",\"action\":");
+	json_str(stdout, e->action);
+	printf(",\"entity\":");
+	json_str(stdout, e->entity);
+	printf(",\"entity_id\":%llu,\"reason\":",
+	    (unsigned long long)e->entity_id);
+	json_str(stdout, e->reason);
+	printf(",\"notify_roles\":[");
+	for (i = 0; i < e->n_notify_roles; i++) {
+		printf("%s", i ? "," : "");
+		json_str(stdout, msg_role_name(e->notify_roles[i]));
+	}
+	printf("]");
+	if (e->candidate != NULL) {
+		printf(",\"candidate\":{\"id\":%llu,\"cycle_id\":%llu,"
+		       "\"customer\":",
+		    (unsigned long long)e->candidate->id,
+		    (unsigned long long)e->candidate->cycle_id);
+		json_str(stdout, e->candidate->customer);
+		printf(",\"segment\":");
+		json_str(stdout, e->candidate->segment);
+		printf(",\"state\":\"%s\",\"step\":%u,\"version\":%llu,"
+		       "\"allowed\":%zu}",
+		    enum_name(&tier__candidate_state__descriptor,
+			e->candidate->state, "CANDIDATE_STATE_"),
+		    e->candidate->step,
+		    (unsigned long long)e->candidate->version,
+		    e->candidate->n_allowed);
+	}
+	if (e->customer != NULL) {
+		printf(",\"customer\":{\"id\":%llu,\"name\":",
+		    (unsigned long long)e->customer->id);
+		json_str(stdout, e->customer->name);
+		printf(",\"bu\":");
+		json_str(stdout, e->customer->bu);
+		printf(",\"version\":%llu}",
+		    (unsigned long long)e->customer->version);
+	}
+	if (e->cycle != NULL) {
+		printf(",\"cycle\":{\"id\":%llu,\"year\":%u,\"bu\":",
+		    (unsigned long long)e->cycle->id, e->cycle->year);
+		json_str(stdout, e->cycle->bu);
+		printf(",\"quotas\":%zu}", e->cycle->n_quotas);
+	}
+	printf("}");
+}
+
+/*
+ * Prints one ServerMessage as a JSON line with the local receive time
+ * (Unix milliseconds). Returns 1 for the response to request 1 (the
+ * subscribe) when it says resync_required, else 0.
+ */
+static int
+print_message(const Tier__ServerMessage *sm)
+{
+	const Tier__Response *r = sm->response;
+	int resync = 0;
+
+	printf("{\"received_ms\":%lld,", wall_ms());
+	switch (sm->kind_case) {
+	case TIER__SERVER_MESSAGE__KIND_EVENT:
+		print_event(sm->event);
+		break;
+	case TIER__SERVER_MESSAGE__KIND_HEARTBEAT:
+		printf("\"heartbeat\":{\"head_seq\":%llu,\"now\":%lld}",
+		    (unsigned long long)sm->heartbeat->head_seq,
+		    (long long)sm->heartbeat->now);
+		break;
+	case TIER__SERVER_MESSAGE__KIND_RESYNC:
+		printf("\"resync\":{\"head_seq\":%llu,\"reason\":",
+		    (unsigned long long)sm->resync->head_seq);
+		json_str(stdout, sm->resync->reason);
+		printf("}");
+		break;
+	case TIER__SERVER_MESSAGE__KIND_RESPONSE:
+		if (r->error != NULL) {
+			printf("\"error\":{\"id\":%llu,\"code\":\"%s\","
+			       "\"field\":",
+			    (unsigned long long)r->id,
+			    msg_error_code_name(r->error->code));
+			json_str(stdout, r->error->field);
+			printf(",\"message\":");
+			json_str(stdout, r->error->message);
+			printf("}");
+		} else if (r->body_case == TIER__RESPONSE__BODY_SUBSCRIBE) {
+			resync = r->subscribe->resync_required;
+			printf("\"subscribed\":{\"head_seq\":%llu,"
+			       "\"resync_required\":%s,"
+			       "\"oldest_resumable\":%llu}",
+			    (unsigned long long)r->subscribe->head_seq,
+			    resync ? "true" : "false",
+			    (unsigned long long)r->subscribe->oldest_resumable);
+		} else if (r->body_case == TIER__RESPONSE__BODY_PING) {
+			printf("\"pong\":{\"id\":%llu,\"head_seq\":%llu}",
+			    (unsigned long long)r->id,
+			    (unsigned long long)r->ping->head_seq);
+		} else {
+			printf("\"response\":{\"id\":%llu}",
+			    (unsigned long long)r->id);
+		}
+		break;
+	default:
+		printf("\"unknown\":%d", (int)sm->kind_case);
+		break;
+	}
+	printf("}\n");
+	fflush(stdout);
+	return resync;
+}
+
+/*
+ * watch: subscribes (RAWPEER_FILTER, RAWPEER_AFTER, RAWPEER_HEARTBEAT) and
+ * prints every message as a JSON line on stdout for RAWPEER_SECONDS
+ * (default 10) or until RAWPEER_COUNT events, pinging every RAWPEER_PING
+ * seconds (default 1; 0: never). Passes unless the protocol breaks; a
+ * close by the server is reported as {"closed": ...}.
+ */
+static int
+mode_watch(struct rawpeer *rp)
+{
+	Tier__ServerMessage *sm = NULL;
+	int64_t end = now_ms() + env_long("RAWPEER_SECONDS", 10) * 1000;
+	long ping = env_long("RAWPEER_PING", 1),
+	     count = env_long("RAWPEER_COUNT", 0);
+	int64_t next_ping = ping > 0 ? now_ms() + ping * 1000 : INT64_MAX;
+	long events = 0;
+	uint64_t id = 2;
+	int r;
+
+	if (handshake_ok(rp) != 0 || send_subscribe(rp) != 0)
+		return 1;
+	while (now_ms() < end && (count == 0 || events < count)) {
+		rp->deadline_ms = end < next_ping ? end : next_ping;
+		r = wait_readable(rp);
+		if (r == ERR_TIMEOUT) {
+			if (now_ms() >= next_ping) {
+				if (send_ping(rp, id++) != 0)
+					break;
+				next_ping = now_ms() + ping * 1000;
+			}
+			continue;
+		}
+		rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+		if (r != 0 || (r = read_any_message(rp, &sm)) != 0) {
+			printf("{\"received_ms\":%lld,\"closed\":\"%s\"}\n",
+			    (long long)wall_ms(), err_str(r));
+			fflush(stdout);
+			return r == ERR_EOF ? 0 : 1;
+		}
+		events += sm->kind_case == TIER__SERVER_MESSAGE__KIND_EVENT;
+		print_message(sm);
+		tier__server_message__free_unpacked(sm, NULL);
+		sm = NULL;
+	}
+	say(rp, "%ld event(s)", events);
+	return 0;
+}
+
+static volatile sig_atomic_t stall_over; /* SIGUSR1 ends a stall */
+
+static void
+stall_over_cb(int sig)
+{
+	(void)sig;
+	stall_over = 1;
+}
+
+/*
+ * stall: subscribes like watch with a tiny receive buffer, prints the
+ * subscribe response, then reads nothing for RAWPEER_SECONDS (default 10)
+ * or until SIGUSR1, while pinging every RAWPEER_PING seconds (default 1);
+ * RAWPEER_FLOOD=N first sends N pings at once, whose answers pile up.
+ * Then it reads what
+ * the server queued and prints a summary line: events read, the Resync
+ * (null if none), whether the server closed the connection, and whether a
+ * ping after that was answered.
+ */
+static int
+mode_stall(struct rawpeer *rp)
+{
+	Tier__ServerMessage *sm = NULL;
+	int64_t end = now_ms() + env_long("RAWPEER_SECONDS", 10) * 1000;
+	long ping = env_long("RAWPEER_PING", 1), events = 0;
+	uint64_t id = 2, last_seq = 0, resync_head = 0;
+	int closed = 0, pong = 0, resync = 0, resync_later = 0, r;
+	char reason[256] = "";
+
+	if (handshake_ok(rp) != 0 || send_subscribe(rp) != 0)
+		return 1;
+	rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+	if (read_any_message(rp, &sm) != 0)
+		return 1;
+	print_message(sm);
+	tier__server_message__free_unpacked(sm, NULL);
+	sm = NULL;
+	signal(SIGUSR1, stall_over_cb);
+	for (long i = env_long("RAWPEER_FLOOD", 0); i > 0 && !closed; i--)
+		closed = send_ping(rp, id++) != 0;
+	while (now_ms() < end && !stall_over) {
+		/* Interrupted by SIGUSR1. */
+		usleep((useconds_t)(ping > 0 ? ping : 1) * 1000000);
+		if (ping > 0 && !stall_over && send_ping(rp, id++) != 0) {
+			closed = 1;
+			break;
+		}
+	}
+	/* Drain: everything queued, then the answer to one more ping. */
+	if (send_ping(rp, 1000) != 0)
+		closed = 1;
+	while (!closed) {
+		rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+		if ((r = read_any_message(rp, &sm)) != 0) {
+			closed = r == ERR_EOF;
+			break;
+		}
+		switch (sm->kind_case) {
+		case TIER__SERVER_MESSAGE__KIND_EVENT:
+			if (resync)
+				resync_later = 1;
+			events++;
+			last_seq = sm->event->seq;
+			break;
+		case TIER__SERVER_MESSAGE__KIND_RESYNC:
+			resync = 1;
+			resync_head = sm->resync->head_seq;
+			snprintf(
+			    reason, sizeof(reason), "%s", sm->resync->reason);
+			break;
+		case TIER__SERVER_MESSAGE__KIND_RESPONSE:
+			if (sm->response->id == 1000 &&
+			    sm->response->body_case ==
+				TIER__RESPONSE__BODY_PING)
+				pong = 1;
+			break;
+		default:
+			break;
+		}
+		tier__server_message__free_unpacked(sm, NULL);
+		sm = NULL;
+		if (pong)
+			break;
+	}
+	printf("{\"stalled\":{\"events\":%ld,\"last_seq\":%llu,"
+	       "\"resync\":%s,\"resync_head\":%llu,\"reason\":",
+	    events, (unsigned long long)last_seq, resync ? "true" : "false",
+	    (unsigned long long)resync_head);
+	json_str(stdout, reason);
+	printf(",\"events_after_resync\":%s,\"closed\":%s,\"pong\":%s}}\n",
+	    resync_later ? "true" : "false", closed ? "true" : "false",
+	    pong ? "true" : "false");
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * feed-read: one feed_read (RAWPEER_FILTER, RAWPEER_AFTER, RAWPEER_LIMIT)
+ * printed as one JSON line: the response's fields and its events.
+ */
+static int
+mode_feed_read(struct rawpeer *rp)
+{
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__FeedReadRequest fr = TIER__FEED_READ_REQUEST__INIT;
+	Tier__ServerMessage *sm = NULL;
+	const Tier__FeedReadResponse *out;
+	size_t i;
+
+	if (handshake_ok(rp) != 0)
+		return 1;
+	fr.filter = feed_filter_from_env();
+	fr.after_seq = (uint64_t)env_long("RAWPEER_AFTER", 0);
+	fr.limit = (uint32_t)env_long("RAWPEER_LIMIT", 0);
+	req.id = 1;
+	req.body_case = TIER__REQUEST__BODY_FEED_READ;
+	req.feed_read = &fr;
+	rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+	if (send_request(rp, &req) != 0 || read_any_message(rp, &sm) != 0)
+		return 1;
+	if (sm->kind_case != TIER__SERVER_MESSAGE__KIND_RESPONSE ||
+	    sm->response->body_case != TIER__RESPONSE__BODY_FEED_READ) {
+		print_message(sm);
+		tier__server_message__free_unpacked(sm, NULL);
+		return 0;
+	}
+	out = sm->response->feed_read;
+	printf("{\"feed_read\":{\"head_seq\":%llu,\"last_seq\":%llu,"
+	       "\"more\":%s,\"resync_required\":%s,"
+	       "\"oldest_resumable\":%llu,\"events\":[",
+	    (unsigned long long)out->head_seq,
+	    (unsigned long long)out->last_seq, out->more ? "true" : "false",
+	    out->resync_required ? "true" : "false",
+	    (unsigned long long)out->oldest_resumable);
+	for (i = 0; i < out->n_events; i++) {
+		printf("%s{", i ? "," : "");
+		print_event(out->events[i]);
+		printf("}");
+	}
+	printf("]}}\n");
+	tier__server_message__free_unpacked(sm, NULL);
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: rawpeer MODE HOST PORT [KEYFILE]\n"
 	    "modes: oversize, zero, garbage-handshake, garbage-transport,\n"
-	    "       bad-prologue, slowloris, anonymous-status, pipeline N\n"
-	    "(pipeline takes N before HOST and needs KEYFILE)\n");
+	    "       bad-prologue, slowloris, anonymous-status, pipeline N,\n"
+	    "       watch, stall, feed-read\n"
+	    "(pipeline takes N before HOST; pipeline and the feed modes need\n"
+	    "the KEYFILE of an enrolled user; RAWPEER_* variables tune\n"
+	    "watch and stall, see their comments)\n");
 }
 
 int
@@ -622,7 +1091,10 @@ main(int argc, char **argv)
 	}
 	if (keyfile != NULL)
 		r = keys_load(keyfile, &rp.kp);
-	else if (strcmp(rp.mode, "pipeline") == 0) {
+	else if (strcmp(rp.mode, "pipeline") == 0 ||
+		 strcmp(rp.mode, "watch") == 0 ||
+		 strcmp(rp.mode, "stall") == 0 ||
+		 strcmp(rp.mode, "feed-read") == 0) {
 		say(&rp, "needs the KEYFILE of an enrolled user");
 		return 1;
 	} else
@@ -631,7 +1103,8 @@ main(int argc, char **argv)
 		say(&rp, "key %s: %s", keyfile ? keyfile : "(new)", err_str(r));
 		return 1;
 	}
-	if (rawpeer_connect(&rp, host, port) != 0)
+	if (rawpeer_connect(&rp, host, port, strcmp(rp.mode, "stall") == 0) !=
+	    0)
 		goto out;
 
 	if (strcmp(rp.mode, "oversize") == 0)
@@ -650,6 +1123,12 @@ main(int argc, char **argv)
 		ret = mode_anonymous_status(&rp);
 	else if (strcmp(rp.mode, "pipeline") == 0)
 		ret = mode_pipeline(&rp, n);
+	else if (strcmp(rp.mode, "watch") == 0)
+		ret = mode_watch(&rp);
+	else if (strcmp(rp.mode, "stall") == 0)
+		ret = mode_stall(&rp);
+	else if (strcmp(rp.mode, "feed-read") == 0)
+		ret = mode_feed_read(&rp);
 	else
 		usage();
 out:

@@ -184,12 +184,15 @@ expect_rc 9 "a tier off the suggestion needs a justification"
 expect_err_i "justification" "the refusal asks for a justification"
 tier_as sm candidate submit "$K1" --tier strategic --owner nobody
 expect_rc 9 "the owner must be a user"
-expect_err 'no user named "nobody"' "the refusal names the unknown owner"
+expect_err 'no user "nobody" who can see segment 华东' \
+	"the refusal names the unknown owner"
 tier_as sm candidate submit "$K1" --tier strategic --owner root
 expect_rc 9 "an admin cannot own a target"
 tier_as sm candidate submit "$K1" --tier strategic --owner west
 expect_rc 9 "the owner must see the segment"
-expect_err "owner west cannot see segment 华东" "the refusal names owner and segment"
+expect_err 'no user "west" who can see segment 华东' \
+	"someone outside the segment is answered as no user at all"
+expect_no_err "segment_mgr" "the refusal says nothing of west's role"
 tier_as sm --output json candidate submit "$K1" --tier strategic --owner am
 expect_rc 0 "sm submits K1 as strategic, owner am"
 expect_jget 'd["candidate"]["state"]' pending "submitted: pending"
@@ -398,6 +401,10 @@ tier_as am --output json candidate approve "$K7"
 expect_rc 0 "am approves K7 for vp"
 expect_jget '(d["candidate"]["state"], d["candidate"]["chain"][0]["decided_by"], d["candidate"]["chain"][0]["on_behalf_of"])' \
 	"('approved', 'am', 'vp')" "the step records the deputy and the approver"
+tier_as vp --output json audit show candidate "$K7"
+expect_rc 0 "K7's history"
+expect_jget '[(a["by"], a["on_behalf_of"]) for e in d["entries"] if e["action"] == "candidate.approve" for a in e["after"]["approvals"]]' \
+	"[('am', 'vp')]" "the audit log records that am decided for vp"
 tier_as vp candidate approve "$K8"
 expect_rc 0 "vp approves K8 itself"
 
@@ -432,6 +439,18 @@ expect_jget '(d["candidate"]["needs_rescore"], d["candidate"]["criteria_version"
 	"(False, 2, 80.0)" "rescored: 40 + 16 + 24 = 80 under version 2"
 tier_as sm candidate submit "$K5" --tier key --owner am
 expect_rc 0 "then it is submitted again"
+
+note "nothing outside the scope shows through a refusal"
+add_user south account_mgr 'segments:华南'
+tier_as south candidate propose --cycle "$CYCLE" --segment 华南 --customer "$C1"
+expect_rc 8 "a customer is a candidate once per cycle, whatever the segment"
+expect_err "outside your scope" "the refusal says the candidate is out of sight"
+expect_no_err "candidate $K1" "and does not name it"
+tier_as vp candidate reject "$K5" --reason "$(printf 'bad \355\240\200 text')"
+expect_rc 9 "a reason that is not UTF-8 (a surrogate) is bad input"
+expect_err "reason" "the refusal names the reason"
+show_as sm "$K5"
+expect_jget 'd["candidate"]["state"]' pending "and K5 is unchanged"
 
 tier_as root status
 expect_rc 0 "tierd still answers"

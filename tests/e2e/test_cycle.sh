@@ -225,6 +225,44 @@ NEXT=$(json_get cycle.id)
 tier_as buvp criteria show "$NEXT"
 expect_out "revenue" "the derived draft starts from this year's criteria"
 
+note "long names and reasons are kept whole"
+LONG=$(python3 -c 'print("长" * 40)')
+tier_as root org add segment "$LONG" --parent Pumps
+expect_rc 0 "a segment name of 40 Chinese characters (120 bytes)"
+add_person root longmgr segment_mgr "segments:$LONG"
+tier_as longmgr --output json org list
+expect_rc 0 "its manager lists the units"
+[ "$(json_get units.2.name)" = "$LONG" ] && pass "the name comes back whole" ||
+	fail "org list shows: $(cat "$OUT")"
+tier_as root org add segment "$(python3 -c 'print("长" * 65)')" --parent Pumps
+expect_rc 9 "65 characters are too many"
+WHY=$(python3 -c 'print("因为" * 300)')
+tier_as buvp --output json cycle derive "$CYCLE" --year 2029 --reason "$WHY"
+expect_rc 0 "buvp derives 2029 with a reason of 600 characters"
+[ "$(json_get cycle.derive_reason)" = "$WHY" ] &&
+	pass "the reason comes back whole" ||
+	fail "derive_reason is '$(json_get cycle.derive_reason)'"
+
+note "a cycle's history shows only the quotas of segments in scope"
+# shellcheck disable=SC2016
+quota_keys='import json, sys
+keys = set()
+for e in json.load(open(sys.argv[1]))["entries"]:
+    for t in (e["before"], e["after"]):
+        if t:
+            keys |= set(t.get("quotas", {}))
+print(",".join(sorted(keys)))'
+tier_as buvp --output json audit show cycle "$CYCLE"
+expect_rc 0 "buvp reads the cycle's history"
+[ "$(python3 -c "$quota_keys" "$OUT")" = "华东,华南" ] &&
+	pass "buvp sees the quotas of both segments" ||
+	fail "buvp sees quotas of: $(python3 -c "$quota_keys" "$OUT")"
+tier_as acct --output json audit show cycle "$CYCLE"
+expect_rc 0 "acct (segments:华东) reads the cycle's history"
+[ "$(python3 -c "$quota_keys" "$OUT")" = "华东" ] &&
+	pass "acct sees the quota of 华东 only" ||
+	fail "acct sees quotas of: $(python3 -c "$quota_keys" "$OUT")"
+
 note "the audit log"
 tier_as aud audit verify
 expect_rc 0 "the audit log verifies"

@@ -100,6 +100,44 @@ test_load(void **state)
 	assert_non_null(strstr(why, "cannot open"));
 }
 
+static void
+test_feed(void **state)
+{
+	struct config c;
+	char why[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.feed_resume_window, 100000);
+	assert_int_equal(c.feed_max_buffer, 1 << 20);
+	assert_int_equal(c.feed_escalation_check, 60);
+	assert_int_equal(c.feed_step_limit_scale, 3600);
+	assert_int_equal(
+	    config_set(&c, "feed", "max_buffer", "65536", why, sizeof(why)), 0);
+	assert_int_equal(c.feed_max_buffer, 65536);
+	/* Below 64 KiB an event may not fit; above 4 MiB reading stops. */
+	assert_int_equal(
+	    config_set(&c, "feed", "max_buffer", "65535", why, sizeof(why)),
+	    ERR_CONFIG);
+	assert_non_null(strstr(why, "feed.max_buffer"));
+	assert_int_equal(
+	    config_set(&c, "feed", "max_buffer", "4194305", why, sizeof(why)),
+	    ERR_CONFIG);
+	assert_int_equal(
+	    config_set(&c, "feed", "step_limit_scale", "1", why, sizeof(why)),
+	    0);
+	assert_int_equal(c.feed_step_limit_scale, 1);
+	assert_int_equal(
+	    config_set(&c, "feed", "escalation_check", "0", why, sizeof(why)),
+	    ERR_CONFIG);
+	assert_int_equal(
+	    config_set(&c, "feed", "resume_window", "20", why, sizeof(why)), 0);
+	assert_int_equal(c.feed_resume_window, 20);
+	assert_int_equal(
+	    config_set(&c, "feed", "heartbeat", "5", why, sizeof(why)),
+	    ERR_CONFIG);
+}
+
 int
 main(void)
 {
@@ -107,6 +145,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_feed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,51 @@ test_flags(void **state)
 	assert_false(e->flags & CMD_WRITE);
 }
 
+/* The auditor reads everything and changes nothing. */
+static void
+test_auditor_never_writes(void **state)
+{
+	size_t j;
+
+	(void)state;
+	for (j = 0; dispatch_table[j] != NULL; j++) {
+		if ((dispatch_table[j]->flags & CMD_WRITE) &&
+		    (dispatch_table[j]->roles &
+			CMD_ROLE(TIER__ROLE__ROLE_AUDITOR)))
+			fail_msg("an auditor may %s", dispatch_table[j]->name);
+	}
+}
+
+/* An error cut at a byte count stays UTF-8: no half characters. */
+static void
+test_error_utf8(void **state)
+{
+	Tier__Response resp = TIER__RESPONSE__INIT;
+	struct cmd_ctx ctx;
+	char name[601];
+	size_t i;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(arena_new(&ctx.arena), 0);
+	/* "%.4s" of 华东 keeps 华 and one byte of 东. */
+	assert_int_not_equal(
+	    cmd_error(&ctx, &resp, TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, "",
+		"no \xe4\xb8", "no segment \"%.4s\"", "华东"),
+	    0);
+	assert_string_equal(resp.error->message, "no segment \"华\"");
+	assert_string_equal(resp.error->hint, "no ");
+	/* 200 characters of three bytes overflow the 512-byte message. */
+	for (i = 0; i < 200; i++)
+		memcpy(name + 3 * i, "长", 3);
+	name[600] = '\0';
+	cmd_error(&ctx, &resp, TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, "",
+	    NULL, "%s", name);
+	assert_true(msg_text_valid(resp.error->message, 511));
+	assert_int_equal(strlen(resp.error->message), 3 * 170);
+	arena_free(ctx.arena);
+}
+
 int
 main(void)
 {
@@ -95,6 +140,8 @@ main(void)
 		cmocka_unit_test(test_every_request_has_one_row),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_auditor_never_writes),
+		cmocka_unit_test(test_error_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
