@@ -217,8 +217,8 @@ static const char *const store_migrations[] = {
 	 * of the last escalation (chains have at most STORE_CHAIN_MAX steps),
 	 * -1 before any.
 	 */
-	"ALTER TABLE candidates ADD COLUMN escalated_step INTEGER NOT NULL "
-	"DEFAULT -1;",
+	("ALTER TABLE candidates ADD COLUMN escalated_step INTEGER NOT NULL "
+	 "DEFAULT -1;"),
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
