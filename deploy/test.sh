@@ -21,7 +21,7 @@ cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs")
 
 echo "== clang ASan+UBSan build, tests and fuzzing"
-CC=clang cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DTIER_FUZZ=ON \
+CC=clang cmake -S . -B build-san -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIER_FUZZ=ON \
 	-DTIER_FUZZ_RUNS="${TIER_FUZZ_RUNS:-30000}" >/dev/null
 cmake --build build-san -j"$jobs"
 (cd build-san && ASAN_OPTIONS=detect_leaks=1 \
