@@ -897,6 +897,8 @@ mode_watch(struct rawpeer *rp)
 
 static volatile sig_atomic_t stall_over; /* SIGUSR1 ends a stall */
 
+#define STALL_LAST_PING 1000000000 /* id of the ping after a stall */
+
 static void
 stall_over_cb(int sig)
 {
@@ -905,14 +907,13 @@ stall_over_cb(int sig)
 }
 
 /*
- * stall: subscribes like watch with a tiny receive buffer, prints the
- * subscribe response, then reads nothing for RAWPEER_SECONDS (default 10)
- * or until SIGUSR1, while pinging every RAWPEER_PING seconds (default 1);
- * RAWPEER_FLOOD=N first sends N pings at once, whose answers pile up.
- * Then it reads what
- * the server queued and prints a summary line: events read, the Resync
- * (null if none), whether the server closed the connection, and whether a
- * ping after that was answered.
+ * stall: subscribes like watch with a tiny receive buffer and prints the
+ * subscribe response; RAWPEER_FLOOD=N then sends N pings at once, whose
+ * answers pile up. It reads nothing for RAWPEER_SECONDS (default 10) or
+ * until SIGUSR1, while pinging every RAWPEER_PING seconds (default 1).
+ * Then it reads what the server queued and prints a summary line: events
+ * read, the Resync (null if none), whether the server closed the
+ * connection, and whether a last ping was answered.
  */
 static int
 mode_stall(struct rawpeer *rp)
@@ -944,7 +945,7 @@ mode_stall(struct rawpeer *rp)
 		}
 	}
 	/* Drain: everything queued, then the answer to one more ping. */
-	if (send_ping(rp, 1000) != 0)
+	if (send_ping(rp, STALL_LAST_PING) != 0)
 		closed = 1;
 	while (!closed) {
 		rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
@@ -966,7 +967,7 @@ mode_stall(struct rawpeer *rp)
 			    reason, sizeof(reason), "%s", sm->resync->reason);
 			break;
 		case TIER__SERVER_MESSAGE__KIND_RESPONSE:
-			if (sm->response->id == 1000 &&
+			if (sm->response->id == STALL_LAST_PING &&
 			    sm->response->body_case ==
 				TIER__RESPONSE__BODY_PING)
 				pong = 1;

@@ -4,10 +4,11 @@
 # receives an event about a record outside their scope; filters and the
 # approval-queue filter pick the right events; a subscriber resumes from a
 # sequence number without loss or duplicates; a subscriber that does not
-# read is told to resync at the buffer cap while another keeps receiving,
-# and a catch-up many times the cap still arrives whole; heartbeats flow, a
-# silent subscriber is closed, the idle timeout does not apply; and overdue
-# approval steps are escalated to the right roles, once each.
+# read is told to resync at the buffer cap while another keeps receiving (and
+# one past twice the cap is disconnected), and a catch-up many times the cap
+# still arrives whole; pulling with feed_read gives the same events;
+# heartbeats flow, a silent subscriber is closed, the idle timeout does not
+# apply; and overdue approval steps are escalated to the right roles, once.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
 # A small cap, a short resume window, a fast escalation clock (one policy
@@ -350,6 +351,7 @@ got=$(feed_pages south "$S1" 500 | grep -v '^pages' | tr '\n' ' ')
 got=$(feed_pages east "$S1" 500 RAWPEER_FILTER=my_queue | grep -v '^pages')
 [ -z "$got" ] && pass "east's queue had nothing" || fail "east's queue: $got"
 run env RAWPEER_AFTER=1 "$RAWPEER" feed-read 127.0.0.1 "$PORT" "$(key_of aud)"
+expect_rc 0 "feed-read"
 expect_out '"resync_required":true' "feed_read from beyond the window needs a resync"
 expect_out '"events":[]' "and returns no events"
 
@@ -402,6 +404,7 @@ for i in $(seq 1 $N); do
 done
 kill -USR1 "$STALL"
 e2e_reap "$STALL" 30 || fail "the stalling subscriber did not finish"
+expect_rc 0 "the stalling subscriber"
 python3 - "$E2E_TMP/stall" <<'PY' && pass "the stalled subscriber got a Resync naming the cap, and its connection stayed up" || fail "stall: $(tail -1 "$E2E_TMP/stall")"
 import json, sys
 s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["stalled"]
@@ -419,7 +422,24 @@ n=$(actions live "$S2" | grep -c "customer.update:$CUST_E")
 e2e_has "$TIERD_LOG" "must resync" && pass "tierd logged the resync" ||
 	fail "tierd did not log the resync"
 unwatch live
-expect_tierd_alive "after the slow subscriber"
+# Past twice the cap, here by answers to pings it sent and never read, not
+# even a Resync is queued: the connection is closed.
+env RAWPEER_SECONDS=120 RAWPEER_FLOOD=6000 RAWPEER_FILTER= "$RAWPEER" stall \
+	127.0.0.1 "$PORT" "$(key_of buvp)" >"$E2E_TMP/flood" \
+	2>"$E2E_TMP/flood.err" &
+STALL=$!
+wait_for "$E2E_TMP/flood" '"subscribed"' 10 || die "the flooding subscriber did not subscribe"
+sleep 1
+tier_as east customer update "$CUST_E" --region Hangzhou
+expect_rc 0 "a change while the flooding subscriber's buffer is full"
+wait_for "$TIERD_LOG" "subscriber too slow" 10 &&
+	pass "tierd closed the subscriber that was past twice the cap" ||
+	fail "tierd did not close the subscriber past twice the cap"
+kill -USR1 "$STALL"
+e2e_reap "$STALL" 30 || fail "the flooding subscriber did not finish"
+e2e_has "$E2E_TMP/flood" '"closed":true' && pass "it saw its connection end" ||
+	fail "flood: $(tail -1 "$E2E_TMP/flood")"
+expect_tierd_alive "after the slow subscribers"
 
 note "a catch-up many times the cap arrives whole, paced by the reader"
 LISTEN=$SERVER tierd_config "idle_timeout = 3" "[feed]" "max_buffer = 65536" \
@@ -432,8 +452,9 @@ tier_as root org add segment Far --parent Pumps
 wait_for "$E2E_TMP/watch.catchup_all" '"unit.add"' 20 ||
 	fail "the catch-up did not reach the live entry after it"
 n=$(actions catchup_all "$S2" | grep -c "customer.update:$CUST_E")
-[ "$n" = "$N" ] && pass "all $N updates (about 375 KB) were caught up through a 64 KiB cap" ||
-	fail "caught up $n of $N updates"
+[ "$n" = "$((N + 1))" ] &&
+	pass "all $((N + 1)) updates (about 375 KB) were caught up through a 64 KiB cap" ||
+	fail "caught up $n of $((N + 1)) updates"
 e2e_has "$E2E_TMP/watch.catchup_all" '"resync"' &&
 	fail "the catch-up was told to resync" || pass "without a resync"
 feed_check catchup_all "$S2" "customer:$CUST_E" unit
