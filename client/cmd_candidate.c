@@ -579,7 +579,6 @@ cmd_candidate_list_main(
 	Tier__CandidateListRequest body = TIER__CANDIDATE_LIST_REQUEST__INIT;
 	struct watch_opts w = { 0 };
 	struct watch_spec ws = { 0 };
-	struct conn *conn = NULL;
 	int ch, r, offline = 0;
 
 	optind = 0;
@@ -618,25 +617,18 @@ cmd_candidate_list_main(
 		    self, "unexpected argument '%s'", argv[optind]);
 	if (body.cycle_id == 0)
 		return cmd_usage_error(self, "missing --cycle ID");
-	if ((r = watch_check(self, &w)) != 0)
+	if ((r = watch_check(self, &w, offline)) != 0)
 		return r;
-	if (offline && w.watch)
-		return cmd_usage_error(self, "--offline cannot --watch");
 	if ((r = cmd_configure(c)) != 0)
 		return r;
 
-	if (w.watch) {
-		/* The feed filters by cycle and segment; a state filter
-		 * narrows the list only, so that candidates leaving the
-		 * state are seen leaving. */
-		ws.key = "candidate list";
-		ws.cycle_id = body.cycle_id;
-		ws.segment = body.segment;
-		ws.list = cand_list_print;
-		ws.arg = &body;
-		return watch_run(c, &w, &ws);
-	}
-	r = cand_list_print(c, offline ? NULL : &conn, &body);
-	conn_free(conn);
-	return r;
+	/* The feed filters by cycle and segment; a state filter
+	 * narrows the list only, so that candidates leaving the
+	 * state are seen leaving. */
+	ws.key = "candidate list";
+	ws.cycle_id = body.cycle_id;
+	ws.segment = body.segment;
+	ws.list = cand_list_print;
+	ws.arg = &body;
+	return watch_or_list(c, &w, &ws, offline);
 }

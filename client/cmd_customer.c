@@ -556,7 +556,6 @@ cmd_customer_list_main(
 	Tier__CustomerListRequest body = TIER__CUSTOMER_LIST_REQUEST__INIT;
 	struct watch_opts w = { 0 };
 	struct watch_spec ws = { 0 };
-	struct conn *conn = NULL;
 	int ch, r, offline = 0;
 
 	optind = 0;
@@ -583,26 +582,19 @@ cmd_customer_list_main(
 	if (optind != argc)
 		return cmd_usage_error(
 		    self, "unexpected argument '%s'", argv[optind]);
-	if ((r = watch_check(self, &w)) != 0)
+	if ((r = watch_check(self, &w, offline)) != 0)
 		return r;
-	if (offline && w.watch)
-		return cmd_usage_error(self, "--offline cannot --watch");
 	if ((r = cmd_configure(c)) != 0)
 		return r;
 
-	if (w.watch) {
-		/* The feed has no customer filter: the watch keeps the
-		 * customer events of the BU asked for. --search narrows the
-		 * list only, as its matching (NFKC, case folding) is the
-		 * server's. */
-		ws.key = "customer list";
-		ws.entity = "customer";
-		ws.bu = *body.bu != '\0' ? body.bu : NULL;
-		ws.list = customer_list_print;
-		ws.arg = &body;
-		return watch_run(c, &w, &ws);
-	}
-	r = customer_list_print(c, offline ? NULL : &conn, &body);
-	conn_free(conn);
-	return r;
+	/* The feed has no customer filter: the watch keeps the
+	 * customer events of the BU asked for. --search narrows the
+	 * list only, as its matching (NFKC, case folding) is the
+	 * server's. */
+	ws.key = "customer list";
+	ws.entity = "customer";
+	ws.bu = *body.bu != '\0' ? body.bu : NULL;
+	ws.list = customer_list_print;
+	ws.arg = &body;
+	return watch_or_list(c, &w, &ws, offline);
 }

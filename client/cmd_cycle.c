@@ -354,7 +354,6 @@ cmd_cycle_list_main(
 	Tier__CycleListRequest body = TIER__CYCLE_LIST_REQUEST__INIT;
 	struct watch_opts w = { 0 };
 	struct watch_spec ws = { 0 };
-	struct conn *conn = NULL;
 	int ch, r, offline = 0;
 
 	optind = 0;
@@ -378,25 +377,18 @@ cmd_cycle_list_main(
 	if (optind != argc)
 		return cmd_usage_error(
 		    self, "unexpected argument '%s'", argv[optind]);
-	if ((r = watch_check(self, &w)) != 0)
+	if ((r = watch_check(self, &w, offline)) != 0)
 		return r;
-	if (offline && w.watch)
-		return cmd_usage_error(self, "--offline cannot --watch");
 	if ((r = cmd_configure(c)) != 0)
 		return r;
 
-	if (w.watch) {
-		/* The cycle events of the BUs listed. */
-		ws.key = "cycle list";
-		ws.entity = "cycle";
-		ws.bu = *body.bu != '\0' ? body.bu : NULL;
-		ws.list = cycle_list_print;
-		ws.arg = &body;
-		return watch_run(c, &w, &ws);
-	}
-	r = cycle_list_print(c, offline ? NULL : &conn, &body);
-	conn_free(conn);
-	return r;
+	/* The cycle events of the BUs listed. */
+	ws.key = "cycle list";
+	ws.entity = "cycle";
+	ws.bu = *body.bu != '\0' ? body.bu : NULL;
+	ws.list = cycle_list_print;
+	ws.arg = &body;
+	return watch_or_list(c, &w, &ws, offline);
 }
 
 /* The tier a --chain names. */

@@ -109,7 +109,6 @@ cmd_queue_main(
 		{ NULL, 0, NULL, 0 } };
 	struct watch_opts w = { 0 };
 	struct watch_spec ws = { 0 };
-	struct conn *conn = NULL;
 	int ch, r;
 
 	optind = 0;
@@ -124,17 +123,12 @@ cmd_queue_main(
 	if (optind != argc)
 		return cmd_usage_error(
 		    self, "unexpected argument '%s'", argv[optind]);
-	if ((r = watch_check(self, &w)) != 0 || (r = cmd_configure(c)) != 0)
+	if ((r = watch_check(self, &w, 0)) != 0 || (r = cmd_configure(c)) != 0)
 		return r;
-	if (w.watch) {
-		ws.key = "queue";
-		ws.my_queue = 1;
-		ws.list = queue_print;
-		return watch_run(c, &w, &ws);
-	}
-	r = queue_print(c, &conn, NULL);
-	conn_free(conn);
-	return r;
+	ws.key = "queue";
+	ws.my_queue = 1;
+	ws.list = queue_print;
+	return watch_or_list(c, &w, &ws, 0);
 }
 
 /*

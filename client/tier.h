@@ -614,8 +614,10 @@ struct watch_opts {
 int watch_option(const struct cmd_entry *self, int ch, struct watch_opts *w);
 
 /* Checks the combination after parsing: --since and --fresh need --watch and
- * exclude each other. Returns 0 or EXIT_USAGE after saying why. */
-int watch_check(const struct cmd_entry *self, const struct watch_opts *w);
+ * exclude each other, and a watch cannot read the local copy (offline).
+ * Returns 0 or EXIT_USAGE after saying why. */
+int watch_check(
+    const struct cmd_entry *self, const struct watch_opts *w, int offline);
 
 /* Prints the list a watch follows, connecting when *conn is NULL; called
  * first and again after the server asks for a resync. Returns 0 or an exit
@@ -644,6 +646,13 @@ struct watch_spec {
  */
 int watch_run(
     struct cfg *c, const struct watch_opts *w, const struct watch_spec *s);
+
+/*
+ * What a list command does once parsed: watch_run with --watch, else print
+ * the list once, from the local copy when offline. Returns an exit code.
+ */
+int watch_or_list(struct cfg *c, const struct watch_opts *w,
+    const struct watch_spec *s, int offline);
 
 /*
  * The directory of saved watch positions: TIER_STATE_DIR/watch, else

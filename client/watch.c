@@ -81,8 +81,11 @@ watch_option(const struct cmd_entry *self, int ch, struct watch_opts *w)
 }
 
 int
-watch_check(const struct cmd_entry *self, const struct watch_opts *w)
+watch_check(
+    const struct cmd_entry *self, const struct watch_opts *w, int offline)
 {
+	if (offline && w->watch)
+		return cmd_usage_error(self, "--offline cannot --watch");
 	if (!w->watch && (w->have_since || w->fresh))
 		return cmd_usage_error(self, "--%s needs --watch",
 		    w->have_since ? "since" : "fresh");
@@ -845,5 +848,19 @@ out:
 	conn_free(st.conn);
 	free(st.state_path);
 	free(st.desc);
+	return r;
+}
+
+int
+watch_or_list(struct cfg *c, const struct watch_opts *w,
+    const struct watch_spec *s, int offline)
+{
+	struct conn *conn = NULL;
+	int r;
+
+	if (w->watch)
+		return watch_run(c, w, s);
+	r = s->list(c, offline ? NULL : &conn, s->arg);
+	conn_free(conn);
 	return r;
 }

@@ -52,25 +52,25 @@ test_options(void **state)
 	assert_int_equal(parse(&w, 2, a1), 0);
 	assert_true(w.watch);
 	assert_false(w.have_since);
-	assert_int_equal(watch_check(&watch_row, &w), 0);
+	assert_int_equal(watch_check(&watch_row, &w, 0), 0);
 
 	assert_int_equal(parse(&w, 4, a2), 0);
 	assert_true(w.have_since);
 	assert_int_equal(w.since, 42);
-	assert_int_equal(watch_check(&watch_row, &w), 0);
+	assert_int_equal(watch_check(&watch_row, &w, 0), 0);
 
 	assert_int_equal(parse(&w, 3, a3), 0);
 	assert_true(w.fresh);
-	assert_int_equal(watch_check(&watch_row, &w), 0);
+	assert_int_equal(watch_check(&watch_row, &w, 0), 0);
 
 	/* A bad number is a usage error at once. */
 	assert_int_equal(parse(&w, 3, a4), -1);
 
 	/* --since and --fresh need --watch, and exclude each other. */
 	assert_int_equal(parse(&w, 3, a5), 0);
-	assert_int_equal(watch_check(&watch_row, &w), EXIT_USAGE);
+	assert_int_equal(watch_check(&watch_row, &w, 0), EXIT_USAGE);
 	assert_int_equal(parse(&w, 5, a6), 0);
-	assert_int_equal(watch_check(&watch_row, &w), EXIT_USAGE);
+	assert_int_equal(watch_check(&watch_row, &w, 0), EXIT_USAGE);
 
 	/* --since 0 would mean "from now" on the wire: --fresh says that. */
 	assert_int_equal(parse(&w, 4, a7), -1);
