@@ -1212,7 +1212,7 @@ top_draw_head(struct top *t, const struct top_cols *c, int titles)
 static void
 top_draw_foot(struct top *t)
 {
-	char buf[1024], in[TOP_PROMPT_MAX * MB_LEN_MAX + 1];
+	char in[TOP_PROMPT_MAX * MB_LEN_MAX + 1], buf[sizeof(in) + 128];
 	int64_t now = top_now_ms(), wait;
 	size_t n;
 
@@ -1468,7 +1468,8 @@ top_prompt_done(struct top *t)
 	top_prompt_close(t);
 	switch (t->prompt) {
 	case TOP_PROMPT_FILTER:
-		snprintf(t->filter, sizeof(t->filter), "%s", text);
+		snprintf(t->filter, sizeof(t->filter), "%.*s",
+		    (int)(sizeof(t->filter) - 1), text);
 		t->sel = 0;
 		t->sel_id = 0;
 		t->scroll = 0;
