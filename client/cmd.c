@@ -534,7 +534,7 @@ static const char cmd_options_help[] =
     "options (before or after the command):\n"
     "  --server HOST:PORT   server address; [::1]:7433 for IPv6\n"
     "                       (env TIER_SERVER, config [client] server)\n"
-    "  --output table|json  output format (env TIER_OUTPUT, config\n"
+    "  --output FORMAT      table, json or csv (env TIER_OUTPUT, config\n"
     "                       [client] output; default table)\n"
     "  --config-dir DIR     configuration directory (env TIER_CONFIG_DIR;\n"
     "                       default $XDG_CONFIG_HOME/tier or "
@@ -724,6 +724,7 @@ cmd_configure(struct cfg *c)
 {
 	switch (cfg_load(c)) {
 	case 0:
+		output_mode_set(c->output);
 		return 0;
 	case ERR_CONFIG:
 		return EXIT_USAGE;

@@ -114,7 +114,8 @@ cfg_ini_handler(
 	} else if (strcmp(name, "output") == 0) {
 		if (cfg_output_parse(value, &c->output) != 0) {
 			snprintf(ini->why, sizeof(ini->why),
-			    "output must be table or json, not '%s'", value);
+			    "output must be table, json or csv, not '%s'",
+			    value);
 			ini->failed = 1;
 			return 0;
 		}
@@ -156,7 +157,7 @@ cfg_read_ini(struct cfg *c)
 		return ERR_ALLOC;
 	if (line != 0) {
 		output_error("settings look like: [client] then server = "
-			     "HOST:PORT, output = table|json",
+			     "HOST:PORT, output = table|json|csv",
 		    "%s:%d: %s", c->file, line,
 		    ini.failed ? ini.why : "not a valid line");
 		return ERR_CONFIG;
@@ -171,6 +172,8 @@ cfg_output_parse(const char *text, enum cfg_output *out)
 		*out = CFG_OUTPUT_TABLE;
 	else if (strcmp(text, "json") == 0)
 		*out = CFG_OUTPUT_JSON;
+	else if (strcmp(text, "csv") == 0)
+		*out = CFG_OUTPUT_CSV;
 	else
 		return ERR_INVALID_ARG;
 	return 0;
@@ -200,8 +203,8 @@ cfg_load(struct cfg *c)
 	}
 	if ((v = cfg_env("TIER_OUTPUT")) != NULL &&
 	    cfg_output_parse(v, &c->output) != 0) {
-		output_error(
-		    NULL, "TIER_OUTPUT must be table or json, not '%s'", v);
+		output_error(NULL,
+		    "TIER_OUTPUT must be table, json or csv, not '%s'", v);
 		return ERR_CONFIG;
 	}
 
@@ -212,7 +215,8 @@ cfg_load(struct cfg *c)
 	}
 	if (c->flag_output != NULL &&
 	    cfg_output_parse(c->flag_output, &c->output) != 0) {
-		output_error(NULL, "--output must be table or json, not '%s'",
+		output_error(NULL,
+		    "--output must be table, json or csv, not '%s'",
 		    c->flag_output);
 		return ERR_CONFIG;
 	}

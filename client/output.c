@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "err.h"
@@ -36,11 +37,74 @@ const struct output_exit output_exits[] = {
 const size_t output_nexits = sizeof(output_exits) / sizeof(output_exits[0]);
 
 struct output_table {
-	size_t ncols; /* cells per row */
-	size_t nrows; /* rows in use, the header row included */
-	size_t cap;   /* rows allocated */
-	char **cells; /* nrows * ncols owned strings, row by row */
+	size_t ncols;          /* cells per row */
+	size_t nrows;          /* rows in use, the header row included */
+	size_t cap;            /* rows allocated */
+	char **cells;          /* nrows * ncols owned strings, row by row */
+	unsigned char *styles; /* nrows * ncols enum output_style, or NULL */
 };
+
+static enum cfg_output output_current = CFG_OUTPUT_TABLE;
+
+void
+output_mode_set(enum cfg_output mode)
+{
+	output_current = mode;
+}
+
+enum cfg_output
+output_mode(void)
+{
+	return output_current;
+}
+
+int
+output_color(FILE *f)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (output_current != CFG_OUTPUT_TABLE || !isatty(fileno(f)))
+		return 0;
+	if (no != NULL && *no != '\0')
+		return 0;
+	return term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
+}
+
+/* SGR sequences per enum output_style; the header row is bold. */
+static const char *const output_sgr[] = {
+	[OUTPUT_STYLE_PLAIN] = NULL,
+	[OUTPUT_STYLE_GOOD] = "\033[32m",
+	[OUTPUT_STYLE_WARN] = "\033[33m",
+	[OUTPUT_STYLE_BAD] = "\033[31m",
+	[OUTPUT_STYLE_DIM] = "\033[2m",
+};
+#define OUTPUT_SGR_BOLD  "\033[1m"
+#define OUTPUT_SGR_RESET "\033[0m"
+
+void
+output_csv_record(FILE *f, const char *const *cells, size_t n)
+{
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s = cells[i] != NULL ? cells[i] : "";
+		if (i > 0)
+			fputc(',', f);
+		if (strpbrk(s, ",\"\r\n") == NULL) {
+			fputs(s, f);
+			continue;
+		}
+		fputc('"', f);
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	}
+	fputs("\r\n", f);
+}
 
 void
 output_locale_init(void)
@@ -268,6 +332,11 @@ output_field(FILE *f, const char *label, const char *value)
 {
 	size_t n = strlen(label) + 1;
 
+	if (output_current == CFG_OUTPUT_CSV) {
+		const char *cells[2] = { label, value };
+		output_csv_record(f, cells, 2);
+		return;
+	}
 	fprintf(f, "%s:", label);
 	for (; n < OUTPUT_LABEL_WIDTH; n++)
 		fputc(' ', f);
@@ -342,6 +411,14 @@ output_table_add(struct output_table *t, const char *const *cells)
 		if (p == NULL)
 			return ERR_ALLOC;
 		t->cells = p;
+		if (t->styles != NULL) {
+			unsigned char *st = realloc(t->styles, cap * t->ncols);
+			if (st == NULL)
+				return ERR_ALLOC;
+			memset(st + t->cap * t->ncols, 0,
+			    (cap - t->cap) * t->ncols);
+			t->styles = st;
+		}
 		t->cap = cap;
 	}
 	p = t->cells + t->nrows * t->ncols;
@@ -357,11 +434,29 @@ output_table_add(struct output_table *t, const char *const *cells)
 }
 
 void
+output_table_style(struct output_table *t, size_t col, enum output_style s)
+{
+	if (t->nrows == 0 || col >= t->ncols)
+		return;
+	if (t->styles == NULL && (t->styles = calloc(t->cap, t->ncols)) == NULL)
+		return; /* out of memory: the cell stays plain */
+	t->styles[(t->nrows - 1) * t->ncols + col] = (unsigned char)s;
+}
+
+void
 output_table_print(const struct output_table *t, FILE *f)
 {
 	size_t *widths, row, col, w;
-	const char *cell;
+	const char *cell, *sgr;
+	int color = output_color(f);
 
+	if (output_current == CFG_OUTPUT_CSV) {
+		for (row = 0; row < t->nrows; row++)
+			output_csv_record(f,
+			    (const char *const *)t->cells + row * t->ncols,
+			    t->ncols);
+		return;
+	}
 	if ((widths = calloc(t->ncols, sizeof(*widths))) == NULL)
 		return;
 	for (row = 0; row < t->nrows; row++) {
@@ -378,7 +473,17 @@ output_table_print(const struct output_table *t, FILE *f)
 			last--;
 		for (col = 0; col < last; col++) {
 			cell = t->cells[row * t->ncols + col];
+			sgr = NULL;
+			if (color && row == 0)
+				sgr = OUTPUT_SGR_BOLD;
+			else if (color && t->styles != NULL)
+				sgr =
+				    output_sgr[t->styles[row * t->ncols + col]];
+			if (sgr != NULL)
+				fputs(sgr, f);
 			output_text(f, cell);
+			if (sgr != NULL)
+				fputs(OUTPUT_SGR_RESET, f);
 			if (col + 1 == last)
 				break;
 			for (w = output_width(cell); w < widths[col] + 2; w++)
@@ -398,6 +503,7 @@ output_table_free(struct output_table *t)
 		return;
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
+	free(t->styles);
 	free(t->cells);
 	free(t);
 }

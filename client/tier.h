@@ -50,6 +50,7 @@ enum exit_code {
 enum cfg_output {
 	CFG_OUTPUT_TABLE, /* aligned columns and labelled lines, for people */
 	CFG_OUTPUT_JSON,  /* one pretty-printed JSON object per command */
+	CFG_OUTPUT_CSV,   /* tables and fields as RFC 4180 CSV (CRLF, no BOM) */
 };
 
 struct cfg {
@@ -299,7 +300,37 @@ void output_fieldf(FILE *f, const char *label, const char *fmt, ...)
  * enrolment date and key fingerprint. */
 void output_user_fields(FILE *f, const Tier__User *u);
 
-/* A table of text cells printed in columns padded by display width. */
+/*
+ * The output mode of this run, set by cmd_configure: tables and labelled
+ * fields print as CSV rows in CFG_OUTPUT_CSV mode.
+ */
+void output_mode_set(enum cfg_output mode);
+enum cfg_output output_mode(void);
+
+/*
+ * Styles for table cells. They print as colour only in table mode on a
+ * terminal, and never when NO_COLOR is set or TERM is "dumb".
+ */
+enum output_style {
+	OUTPUT_STYLE_PLAIN,
+	OUTPUT_STYLE_GOOD, /* approved, resolved, done: green */
+	OUTPUT_STYLE_WARN, /* pending, incomplete, due soon: yellow */
+	OUTPUT_STYLE_BAD,  /* rejected, overdue, open complaint: red */
+	OUTPUT_STYLE_DIM,  /* withdrawn, closed, secondary */
+};
+/* Whether styles print as colour on stream f. */
+int output_color(FILE *f);
+
+/*
+ * Writes cells as one RFC 4180 record: fields quoted when they hold a comma,
+ * quote, CR or LF (quotes doubled), CRLF at the end.
+ */
+void output_csv_record(FILE *f, const char *const *cells, size_t n);
+
+/*
+ * A table of text cells printed in columns padded by display width, or as
+ * CSV records in CSV mode (header first).
+ */
 struct output_table;
 
 /* A table with ncols columns titled by headers. Returns 0 or ERR_ALLOC. */
@@ -307,6 +338,9 @@ int output_table_new(
     struct output_table **out, size_t ncols, const char *const *headers);
 /* Copies one row of ncols cells (NULL prints as ""). Returns 0 or ERR_ALLOC. */
 int output_table_add(struct output_table *t, const char *const *cells);
+/* Styles a cell of the row added last (col < ncols). */
+void output_table_style(
+    struct output_table *t, size_t col, enum output_style s);
 /* Prints headers and rows, two spaces between columns, none trailing. */
 void output_table_print(const struct output_table *t, FILE *f);
 /* Frees a table; NULL is allowed. */
