@@ -14,8 +14,14 @@ struct channel {
 	size_t max_message;        /* largest reassembled message accepted */
 	struct buf in;             /* message being reassembled */
 	int in_complete; /* in holds a whole message already handed out */
-	uint8_t scratch[FRAME_MAX_BODY]; /* one plaintext or ciphertext frame */
 };
+
+/*
+ * One plaintext or ciphertext frame, shared by every channel of the thread:
+ * it is used only within one call, and 64 KiB per connection would be most
+ * of an idle connection's memory. Plaintext is wiped before a call returns.
+ */
+static _Thread_local uint8_t channel_scratch[FRAME_MAX_BODY];
 
 int
 channel_new(struct channel **out, struct noise_cipher *send,
@@ -50,11 +56,11 @@ channel_seal(
 		plain[0] = off + n < len ? CHANNEL_FLAG_MORE : 0;
 		if (n > 0)
 			memcpy(plain + 1, msg + off, n);
-		r = noise_encrypt(ch->send, plain, 1 + n, ch->scratch,
-		    sizeof(ch->scratch), &clen);
+		r = noise_encrypt(ch->send, plain, 1 + n, channel_scratch,
+		    sizeof(channel_scratch), &clen);
 		if (r != 0)
 			break;
-		if ((r = frame_append(out, ch->scratch, clen)) != 0)
+		if ((r = frame_append(out, channel_scratch, clen)) != 0)
 			break;
 		off += n;
 	} while (off < len);
@@ -75,11 +81,11 @@ channel_open(struct channel *ch, const uint8_t *body, size_t body_len,
 	}
 	if (body_len < NOISE_TAG_LEN + 1)
 		return ERR_FRAME_TOO_SMALL;
-	r = noise_decrypt(
-	    ch->recv, body, body_len, ch->scratch, sizeof(ch->scratch), &plen);
+	r = noise_decrypt(ch->recv, body, body_len, channel_scratch,
+	    sizeof(channel_scratch), &plen);
 	if (r != 0)
 		return r;
-	if ((ch->scratch[0] & ~CHANNEL_FLAG_MORE) != 0) {
+	if ((channel_scratch[0] & ~CHANNEL_FLAG_MORE) != 0) {
 		r = ERR_PROTOCOL;
 		goto out;
 	}
@@ -87,9 +93,9 @@ channel_open(struct channel *ch, const uint8_t *body, size_t body_len,
 		r = ERR_MESSAGE_TOO_LARGE;
 		goto out;
 	}
-	if ((r = buf_append(&ch->in, ch->scratch + 1, plen - 1)) != 0)
+	if ((r = buf_append(&ch->in, channel_scratch + 1, plen - 1)) != 0)
 		goto out;
-	if (ch->scratch[0] & CHANNEL_FLAG_MORE) {
+	if (channel_scratch[0] & CHANNEL_FLAG_MORE) {
 		r = ERR_AGAIN;
 		goto out;
 	}
@@ -97,7 +103,7 @@ channel_open(struct channel *ch, const uint8_t *body, size_t body_len,
 	*msg = ch->in.data;
 	*msg_len = ch->in.len;
 out:
-	sodium_memzero(ch->scratch, plen);
+	sodium_memzero(channel_scratch, plen);
 	return r;
 }
 
@@ -109,6 +115,6 @@ channel_free(struct channel *ch)
 	noise_cipher_free(ch->send);
 	noise_cipher_free(ch->recv);
 	buf_free(&ch->in);
-	sodium_memzero(ch->scratch, sizeof(ch->scratch));
+	sodium_memzero(ch, sizeof(*ch));
 	free(ch);
 }

@@ -1,13 +1,17 @@
 /*
  * Noise Protocol Framework, revision 34, for 25519 / ChaChaPoly / BLAKE2b (see
  * noise.h). Owns the CipherState, SymmetricState and HandshakeState objects of
- * the specification and the table of handshake patterns; every secret lives
- * in sodium_malloc memory and is wiped before it is released.
+ * the specification and the table of handshake patterns. Handshake secrets
+ * live in sodium_malloc memory; a transport CipherState (a key and a nonce,
+ * kept as long as its connection) is in ordinary memory, because a guarded
+ * sodium_malloc allocation costs pages and memory mappings per connection.
+ * Every secret is wiped before it is released.
  */
 #include "noise.h"
 #include "err.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NOISE_BLOCK_LEN   128        /* BLAKE2b block, for HMAC */
@@ -673,9 +677,8 @@ noise_cipher_new(const uint8_t k[NOISE_KEY_LEN])
 {
 	struct noise_cipher *c;
 
-	if ((c = sodium_malloc(sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	memset(c, 0, sizeof(*c));
 	noise_cipher_init(c, k);
 	return c;
 }
@@ -770,5 +773,5 @@ noise_cipher_free(struct noise_cipher *c)
 	if (c == NULL)
 		return;
 	sodium_memzero(c, sizeof(*c));
-	sodium_free(c);
+	free(c);
 }

@@ -7,7 +7,7 @@ set -eu
 pkgs="build-essential cmake pkg-config clang clang-format
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libsqlite3-dev sqlite3
 libsodium-dev libcmocka-dev libinih-dev libjansson-dev libcsv-dev libutf8proc-dev
-libncurses-dev libsystemd-dev scdoc python3 tmux"
+libncurses-dev libsystemd-dev scdoc python3 tmux redis-server redis-tools"
 
 missing=""
 for p in $pkgs; do

@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -135,9 +136,28 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 int
 server_init(struct server *srv)
 {
+	struct rlimit rl;
 	int r;
 
 	LIST_INIT(&srv->sessions);
+	/*
+	 * Each connection is a descriptor: the soft limit (often 1024) would
+	 * refuse connections long before max_connections, so take the hard
+	 * limit, and say when even that is too low.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < (rlim_t)srv->cfg.max_connections + 64)
+			log_warn(
+			    "open file limit %llu is below max_connections "
+			    "%ld: raise LimitNOFILE",
+			    (unsigned long long)rl.rlim_cur,
+			    srv->cfg.max_connections);
+	}
 	if ((r = server_open(srv)) != 0)
 		return r;
 	if ((srv->base = event_base_new()) == NULL) {

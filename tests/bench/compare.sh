@@ -1,0 +1,200 @@
+#!/bin/bash
+# Measures tierd and redis-server on this machine in one run, with the same
+# number of clients, and prints each pair and the ratio:
+#
+#   durable transitions  tier-bench --op score (candidate_act SCORE: state
+#                        machine, audit entry, idempotency row, feed; one
+#                        group commit with fsync per batch) against
+#                        redis-benchmark running EVAL of a script that does
+#                        SET + LPUSH (atomic, as MULTI/EXEC would be) with
+#                        appendonly yes, appendfsync always
+#   point lookups        tier-bench --op lookup (customer_get) against
+#                        redis-benchmark GET
+#   fan-out              tier-bench --op fanout (one writer, WATCHERS
+#                        subscribed connections) against tier-bench --redis
+#                        (one PUBLISH connection, WATCHERS SUBSCRIBE
+#                        connections): deliveries per second and latency
+#                        from the write's send to each delivery
+#
+# plus the machine's serial fsync rate in the same directory as both
+# databases, the top-20 ranked list over CANDIDATES candidates, and the
+# server memory of IDLE idle authenticated connections.
+#
+# usage: tests/bench/compare.sh [BUILD_DIR]   (default: build)
+# Environment: CLIENTS (64), CANDIDATES (100000), DURATION (10 s per
+# measurement), WATCHERS (64), IDLE (10000; 0 skips), BENCH_DIR (a
+# directory for the databases; default a new one under TMPDIR or /tmp).
+set -eu
+
+BUILD=${1:-build}
+CLIENTS=${CLIENTS:-64}
+CANDIDATES=${CANDIDATES:-100000}
+DURATION=${DURATION:-10}
+WATCHERS=${WATCHERS:-64}
+IDLE=${IDLE:-10000}
+TIERD=$BUILD/tierd
+BENCH=$BUILD/tests/bench/tier-bench
+FSYNC=$BUILD/tests/bench/fsync-rate
+
+for f in "$TIERD" "$BENCH" "$FSYNC"; do
+	[ -x "$f" ] || { echo "compare.sh: $f is missing: build first" >&2; exit 2; }
+done
+for p in redis-server redis-benchmark; do
+	command -v $p >/dev/null ||
+		{ echo "compare.sh: $p is missing: deploy/install-deps.sh installs it" >&2; exit 2; }
+done
+
+WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tier-compare.XXXXXX")}
+mkdir -p "$WORK"
+TIERD_PID="" REDIS_PID=""
+cleanup() {
+	[ -n "$TIERD_PID" ] && kill "$TIERD_PID" 2>/dev/null && wait "$TIERD_PID" 2>/dev/null
+	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+	[ -z "${BENCH_DIR:-}" ] && rm -rf "$WORK"
+	return 0
+}
+trap cleanup EXIT
+
+# field NAME LINE: the value of NAME=... in a RESULT line.
+field() {
+	sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+ratio() {
+	python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b > 0 else 'n/a')" "$1" "$2"
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+echo "== machine: $(nproc) CPU(s), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(redis-server --version | cut -d' ' -f1-3), tierd $("$TIERD" --version 2>/dev/null | head -1)"
+echo "== work directory $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2}'))"
+
+echo "== fsync reference: one synced 100-byte append at a time"
+FS=$("$FSYNC" "$WORK" 3)
+echo "$FS"
+FSYNC_RATE=$(sed -n 's/.*: \([0-9]*\)\/s.*/\1/p' <<<"$FS")
+
+echo "== tierd: set up $CANDIDATES scored candidates"
+PORT=$(free_port)
+cat >"$WORK/tierd.conf" <<EOF
+[server]
+listen = 127.0.0.1:$PORT
+datadir = $WORK/tier
+[log]
+level = warn
+EOF
+CODE=$("$TIERD" -d "$WORK/tier" --init-admin bench-admin 2>/dev/null |
+	grep -oE '[0-9A-Z]{4}(-[0-9A-Z]{4}){3}')
+"$TIERD" -c "$WORK/tierd.conf" </dev/null >/dev/null 2>"$WORK/tierd.log" &
+TIERD_PID=$!
+for _ in $(seq 50); do
+	(exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
+	sleep 0.1
+done
+mkdir -p "$WORK/keys"
+"$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" --setup --code "$CODE" \
+	--candidates "$CANDIDATES" --clients "$CLIENTS"
+
+# Runs tier-bench, shows its report on stderr, prints its RESULT line.
+run_tier() {
+	local out
+	out=$("$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" \
+		--duration "$DURATION" "$@" 2>&1) || true
+	echo "$out" >&2
+	grep '^RESULT' <<<"$out"
+}
+echo "== tierd measurements ($CLIENTS clients, $DURATION s each)"
+T_SCORE=$(run_tier --op score --clients "$CLIENTS")
+T_LOOKUP=$(run_tier --op lookup --clients "$CLIENTS")
+T_TOP=$(run_tier --op top20 --clients "$CLIENTS")
+T_FAN=$(run_tier --op fanout --clients 1 --watchers "$WATCHERS")
+
+IDLE_LINE=""
+if [ "$IDLE" -gt 0 ]; then
+	echo "== tierd: $IDLE idle authenticated connections"
+	rss() { awk '/^VmRSS/ {print $2}' "/proc/$TIERD_PID/status"; }
+	before=$(rss)
+	"$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" --op idle \
+		--clients "$IDLE" --duration 5 >"$WORK/idle.out" 2>&1 &
+	idle_pid=$!
+	for _ in $(seq 600); do
+		grep -q 'holding' "$WORK/idle.out" && break
+		sleep 0.1
+	done
+	sleep 1
+	after=$(rss)
+	wait "$idle_pid" || true
+	cat "$WORK/idle.out"
+	IDLE_LINE="$IDLE idle connections: RSS $before -> $after KiB, $(python3 -c "print('%.1f' % (($after - $before) / $IDLE))") KiB each; $(grep '^RESULT' "$WORK/idle.out")"
+	echo "$IDLE_LINE"
+fi
+kill "$TIERD_PID"
+wait "$TIERD_PID" 2>/dev/null || true
+TIERD_PID=""
+
+echo "== redis-server: appendonly yes, appendfsync always, data in $WORK/redis"
+RPORT=$(free_port)
+mkdir -p "$WORK/redis"
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK/redis" \
+	--appendonly yes --appendfsync always --save "" --daemonize no \
+	--maxclients 20000 --loglevel warning >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 50); do
+	redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+# redis-benchmark runs a fixed number of requests (-n), not a duration.
+rb() {
+	redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1
+}
+SCRIPT="redis.call('SET', KEYS[1], ARGV[1]); redis.call('LPUSH', KEYS[2], ARGV[1]); return 1"
+R_DURABLE=$(rb -n 100000 -r "$CANDIDATES" eval "$SCRIPT" 2 \
+	'cand:__rand_int__' 'audit:__rand_int__' 'scored-by-bench')
+echo "EVAL SET+LPUSH, appendfsync always: $R_DURABLE"
+redis-benchmark -p "$RPORT" -c "$CLIENTS" -n "$CANDIDATES" -r "$CANDIDATES" \
+	-d 200 -t set -q >/dev/null
+R_GET=$(rb -n 300000 -r "$CANDIDATES" -t get)
+echo "GET: $R_GET"
+R_FAN=$("$BENCH" --redis --server 127.0.0.1:$RPORT --op fanout --clients 1 \
+	--watchers "$WATCHERS" --duration "$DURATION" 2>&1) || true
+echo "$R_FAN" >&2
+R_FAN=$(grep '^RESULT' <<<"$R_FAN")
+
+# redis-benchmark --csv: "test","rps","avg","min","p50","p95","p99","max";
+# the test name may hold commas, so count from the end.
+csv_rps() { awk -F, '{print $(NF-6)}' <<<"$1" | tr -d '"'; }
+csv_p50() { awk -F, '{print $(NF-3)}' <<<"$1" | tr -d '"'; }
+csv_p99() { awk -F, '{print $(NF-1)}' <<<"$1" | tr -d '"'; }
+
+echo
+echo "== summary ($CLIENTS clients; fan-out: 1 writer, $WATCHERS watchers)"
+printf '%-34s %12s %12s %8s\n' "" tierd redis ratio
+printf '%-34s %12s %12s %8s\n' "durable transitions/s" \
+	"$(field rate "$T_SCORE")" "$(csv_rps "$R_DURABLE")" \
+	"$(ratio "$(field rate "$T_SCORE")" "$(csv_rps "$R_DURABLE")")"
+printf '%-34s %12s %12s\n' "  p50 / p99 ms" \
+	"$(field p50_ms "$T_SCORE")/$(field p99_ms "$T_SCORE")" \
+	"$(csv_p50 "$R_DURABLE")/$(csv_p99 "$R_DURABLE")"
+printf '%-34s %12s %12s %8s\n' "point lookups/s" \
+	"$(field rate "$T_LOOKUP")" "$(csv_rps "$R_GET")" \
+	"$(ratio "$(field rate "$T_LOOKUP")" "$(csv_rps "$R_GET")")"
+printf '%-34s %12s %12s\n' "  p50 / p99 ms" \
+	"$(field p50_ms "$T_LOOKUP")/$(field p99_ms "$T_LOOKUP")" \
+	"$(csv_p50 "$R_GET")/$(csv_p99 "$R_GET")"
+printf '%-34s %12s %12s %8s\n' "fan-out deliveries/s" \
+	"$(field delivery_rate "$T_FAN")" "$(field delivery_rate "$R_FAN")" \
+	"$(ratio "$(field delivery_rate "$T_FAN")" "$(field delivery_rate "$R_FAN")")"
+printf '%-34s %12s %12s\n' "  delivery p50 / p99 ms" \
+	"$(field d_p50_ms "$T_FAN")/$(field d_p99_ms "$T_FAN")" \
+	"$(field d_p50_ms "$R_FAN")/$(field d_p99_ms "$R_FAN")"
+printf '%-34s %12s\n' "top-20 of $CANDIDATES lists/s" "$(field rate "$T_TOP")"
+printf '%-34s %12s %12s %8s\n' "durable vs serial fsync rate" \
+	"$(field rate "$T_SCORE")" "$FSYNC_RATE" \
+	"$(ratio "$(field rate "$T_SCORE")" "$FSYNC_RATE")"
+[ -n "$IDLE_LINE" ] && echo "$IDLE_LINE"
+echo "(Redis durable: redis-benchmark EVAL of SET + LPUSH, atomic like MULTI/EXEC,"
+echo " one fsync per event-loop turn with appendfsync always; redis-benchmark"
+echo " measures from actual send, tier-bench from intended send.)"

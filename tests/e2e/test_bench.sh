@@ -1,0 +1,58 @@
+# End to end: tier-bench sets up a small data set through the real request
+# path and measures each operation briefly against a real tierd. Only sanity
+# is checked (requests answered, none failed), never timing.
+. "${E2E_LIB:-$(dirname "$0")/lib.sh}"
+
+: "${TIER_BENCH:?TIER_BENCH must name the tier-bench binary}"
+BENCH_DIR=$E2E_TMP/bench
+mkdir -p "$BENCH_DIR"
+
+tierd_config
+init_admin bench-admin
+tierd_start
+
+RUN_TIMEOUT=120 run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" \
+	--setup --code "$CODE" --candidates 200 --segments 3 --clients 8
+expect_rc 0 "tier-bench --setup of 200 candidates"
+expect_out "with 200 scored candidates"
+
+# bench_expect WHAT ARGS...: one short measurement with sane numbers.
+bench_expect() {
+	local what=$1 line ok errors
+	shift
+	run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" --duration 1 "$@"
+	expect_rc 0 "tier-bench $what"
+	line=$(grep '^RESULT' "$OUT")
+	ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$line")
+	errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$line")
+	if [ "${ok:-0}" -gt 0 ] && [ "$errors" = 0 ]; then
+		pass "$what: $ok requests answered, none failed"
+	else
+		fail "$what: RESULT line is '$line'"
+	fi
+}
+
+bench_expect "score" --op score --clients 4
+bench_expect "score, open loop" --op score --clients 2 --rate 50
+bench_expect "lookup" --op lookup --clients 4 --pipeline 4
+bench_expect "candidate" --op candidate --clients 4
+bench_expect "top20" --op top20 --clients 2
+bench_expect "fanout" --op fanout --clients 1 --watchers 3
+d=$(grep '^RESULT' "$OUT" | sed -n 's/.* deliveries=\([0-9]*\).*/\1/p')
+if [ "${d:-0}" -gt 0 ]; then
+	pass "fanout: $d events delivered to the watchers"
+else
+	fail "fanout: no event reached a watcher"
+fi
+
+run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" --op idle \
+	--clients 50 --duration 1
+expect_rc 0 "tier-bench idle"
+expect_out "RESULT op=idle connections=50 alive=50"
+
+run "$TIER_BENCH" --help
+expect_rc 0 "tier-bench --help"
+expect_out "--op OP"
+expect_tierd_alive "after every measurement"
+tierd_stop
+finish
