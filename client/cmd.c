@@ -62,7 +62,8 @@ static const struct cmd_entry cmd_user_table[] = {
 static const struct cmd_entry cmd_audit_table[] = {
 	{ "show", cmd_audit_show_main,
 	    "show the history of a record, change by change",
-	    "audit show candidate|customer|cycle|user|unit|delegation ID",
+	    "audit show candidate|customer|cycle|visit|complaint|inquiry|user|"
+	    "unit|delegation ID",
 	    "Lists every audited change of the record, oldest first: when,\n"
 	    "who, the action, the reason given and the fields it changed\n"
 	    "(--output json adds the full before and after records and each\n"
@@ -185,6 +186,58 @@ static const struct cmd_entry cmd_candidate_table[] = {
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
 	    NULL },
+	{ "import", cmd_candidate_import_main,
+	    "propose candidates from a CSV file, all or none",
+	    "candidate import FILE --cycle ID [--dry-run] "
+	    "[--encoding utf-8|gb18030]",
+	    "Proposes a candidate of cycle ID for each row, in one\n"
+	    "transaction, with the rules of candidate propose. Columns:\n"
+	    "segment (required), customer_id or customer (a name; a\n"
+	    "customer of the cycle's BU by that name is used, or added).\n"
+	    "candidate_id, state, score, suggested_tier, tier and owner\n"
+	    "(as export writes them) are ignored.\n"
+	    "\n"
+	    "options:\n"
+	    "  --dry-run            check every row, change nothing\n"
+	    "  --encoding gb18030   convert a GB18030 file to UTF-8 first\n",
+	    NULL },
+	{ "export", cmd_candidate_export_main,
+	    "write a cycle's candidates as CSV for Excel",
+	    "candidate export --cycle ID [--file F]",
+	    "Columns: candidate_id, customer_id, customer, segment, state,\n"
+	    "score, suggested_tier, tier, owner.\n"
+	    "\n"
+	    "options:\n"
+	    "  --file F             write to F, not standard output\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_score_table[] = {
+	{ "import", cmd_score_import_main,
+	    "score candidates from a CSV file, all or none",
+	    "score import FILE --cycle ID [--dry-run] "
+	    "[--encoding utf-8|gb18030]",
+	    "Scores the candidates of cycle ID, one row per candidate, in\n"
+	    "one transaction, with the rules of candidate score. Columns:\n"
+	    "candidate_id (required), then one column per criterion, named\n"
+	    "as the criterion, holding a whole number within its scale; an\n"
+	    "empty cell leaves that criterion as it is, a row without any\n"
+	    "score is skipped. customer and segment are ignored.\n"
+	    "\n"
+	    "options:\n"
+	    "  --dry-run            check every row, change nothing\n"
+	    "  --encoding gb18030   convert a GB18030 file to UTF-8 first\n",
+	    NULL },
+	{ "export", cmd_score_export_main,
+	    "write a cycle's scores as CSV for Excel",
+	    "score export --cycle ID [--file F]",
+	    "Columns: candidate_id, customer, segment, then each criterion\n"
+	    "in force (empty where not scored).\n"
+	    "\n"
+	    "options:\n"
+	    "  --file F             write to F, not standard output\n",
+	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -247,7 +300,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "change a drafting cycle's policy and segment quotas",
 	    "cycle set ID [--min-score X] [--cut-strategic X] [--cut-key X] "
 	    "[--chain TIER=ROLE[,ROLE...]]... [--step-limit HOURS] "
-	    "[--quota SEGMENT=N]... [--if-version N]",
+	    "[--visit-limit DAYS] [--quota SEGMENT=N]... [--if-version N]",
 	    "Changes what is given and keeps the rest. Only while the\n"
 	    "cycle is drafting; needs the bu_vp role for the BU.\n"
 	    "\n"
@@ -259,6 +312,8 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "                       strategic targets, in order, e.g.\n"
 	    "                       strategic=bu_vp,bg_vp\n"
 	    "  --step-limit HOURS   a step pending longer is overdue\n"
+	    "  --visit-limit DAYS   a target not visited for longer is\n"
+	    "                       overdue (default 90)\n"
 	    "  --quota SEGMENT=N    candidates wanted from a segment\n"
 	    "  --if-version N       refuse if the cycle changed since\n"
 	    "                       version N (default: the version\n"
@@ -281,6 +336,17 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "cycle close ID [--if-version N]",
 	    "Closes the cycle once no candidate waits for approval.\n"
 	    "Closing is final. Needs the bu_vp role for the BU.\n"
+	    "\n"
+	    "options:\n"
+	    "  --if-version N       refuse if the cycle changed since\n"
+	    "                       version N\n",
+	    NULL },
+	{ "review", cmd_cycle_review_main, "mark a closed cycle as reviewed",
+	    "cycle review ID [--if-version N]",
+	    "Records that the annual review of the closed cycle (tier\n"
+	    "review --cycle ID) has been taken note of: closed -> reviewed.\n"
+	    "A reviewed cycle is as final as a closed one. Needs the bu_vp\n"
+	    "role for the whole BU.\n"
 	    "\n"
 	    "options:\n"
 	    "  --if-version N       refuse if the cycle changed since\n"
@@ -334,25 +400,40 @@ static const struct cmd_entry cmd_customer_table[] = {
 	    "add a customer to a BU's list, with its archive card",
 	    "customer add --bu BU NAME [--industry T] [--region T] [--size T] "
 	    "[--contacts T] [--credit-limit N] [--payment-terms T] "
-	    "[--revenue YEAR=AMOUNT]...",
+	    "[--profile T] [--key-people T] [--status S] "
+	    "[--revenue YEAR=AMOUNT]... [--plan YEAR=AMOUNT]... [--reason T]",
 	    "Adds a customer. A name that differs only in case,\n"
 	    "full-width letters or spacing from one already in the BU is\n"
 	    "refused, naming the customer that has it.\n"
+	    "A year's revenue that differs from the year before by more\n"
+	    "than the server's volume_change_percent (default 30%) is a\n"
+	    "marked change in transaction volume: it needs --reason.\n"
 	    "\n"
 	    "options:\n"
 	    "  --bu BU              the BU whose customer it is\n"
 	    "  --industry T, --region T, --size T, --contacts T,\n"
 	    "  --payment-terms T    the card's text fields\n"
+	    "  --profile T          company profile and operations\n"
+	    "  --key-people T       key people (decision makers)\n"
+	    "  --status S           transactions: none, prospect, active,\n"
+	    "                       dormant or lost\n"
 	    "  --credit-limit N     in whole currency units\n"
-	    "  --revenue YEAR=N     revenue of a year; repeat for more\n",
+	    "  --revenue YEAR=N     revenue of a year; repeat for more\n"
+	    "  --plan YEAR=N        planned revenue of a year\n"
+	    "  --reason T           why the volume changed markedly\n",
 	    NULL },
 	{ "update", cmd_customer_update_main,
 	    "change fields of a customer's card",
 	    "customer update ID [--name NAME] [--bu BU] [--industry T] "
 	    "[--region T] [--size T] [--contacts T] [--credit-limit N] "
-	    "[--payment-terms T] [--revenue YEAR=AMOUNT]... [--if-version N]",
+	    "[--payment-terms T] [--profile T] [--key-people T] [--status S] "
+	    "[--revenue YEAR=AMOUNT]... [--plan YEAR=AMOUNT]... [--reason T] "
+	    "[--if-version N]",
 	    "Changes the fields given and keeps the others; the options\n"
-	    "are those of customer add. --revenue YEAR= removes a year.\n"
+	    "are those of customer add. --revenue YEAR= removes a year,\n"
+	    "--plan YEAR= clears its plan. A year's revenue changed by\n"
+	    "more than volume_change_percent against its recorded amount\n"
+	    "or the year before needs --reason.\n"
 	    "Refused while the customer is a candidate waiting for\n"
 	    "approval.\n"
 	    "\n"
@@ -365,19 +446,25 @@ static const struct cmd_entry cmd_customer_table[] = {
 	{ "show", cmd_customer_show_main,
 	    "show a customer's card and what is missing from it",
 	    "customer show ID [--offline]",
+	    "Shows the card, then the visit card (the number of visits and\n"
+	    "the five latest) and the open complaints.\n"
+	    "\n"
 	    "options:\n"
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
 	    NULL },
 	{ "list", cmd_customer_list_main, "list the customers you can see",
-	    "customer list [--bu BU] [--search TEXT] "
+	    "customer list [--bu BU] [--search TEXT] [--grade G] "
 	    "[--watch [--since SEQ | --fresh] | --offline]",
-	    "Lists customers by id, with the card fields still missing.\n"
+	    "Lists customers by id, with grade, owner, transaction status,\n"
+	    "how complete the card is and the card fields still missing.\n"
 	    "With --watch, then follows changes to the customers of the BU\n"
 	    "(of every BU you can see without --bu).\n"
 	    "\n"
 	    "options:\n"
 	    "  --bu BU              only the customers of this BU\n"
+	    "  --grade G            only grade G: potential, general, key,\n"
+	    "                       strategic, or none\n"
 	    "  --search TEXT        names containing TEXT (case, width\n"
 	    "                       and spacing do not matter; the list "
 	    "only)\n"
@@ -390,6 +477,256 @@ static const struct cmd_entry cmd_customer_table[] = {
 	    "  --fresh              with --watch: changes from now on only\n"
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
+	    NULL },
+	{ "grade", cmd_customer_grade_main,
+	    "set a customer's grade and development owner",
+	    "customer grade ID potential|general|key|strategic|none "
+	    "[--owner USER] --reason TEXT [--if-version N]",
+	    "Sets the grade by hand (bu_vp, segment_mgr). The final approval\n"
+	    "of a candidate sets it too: the grade becomes the candidate's\n"
+	    "tier and the owner its development owner. Grade none clears\n"
+	    "grade and owner.\n"
+	    "\n"
+	    "options:\n"
+	    "  --owner USER         the development owner (default: keep)\n"
+	    "  --reason TEXT        why (required)\n"
+	    "  --if-version N       refuse if the customer changed since\n"
+	    "                       version N\n",
+	    NULL },
+	{ "abc", cmd_customer_abc_main, "ABC analysis of customer revenue",
+	    "customer abc --year YYYY [--to-year YYYY] [--bu BU] [--a PCT] "
+	    "[--b PCT]",
+	    "Ranks the customers you can see by revenue (summed over the\n"
+	    "years; ties by name) and classes them: A while the cumulative\n"
+	    "share of the customers before is below --a percent, B while\n"
+	    "below a + b percent, else C. Tied revenue takes the class of\n"
+	    "the first of the tie; no revenue is C.\n"
+	    "\n"
+	    "options:\n"
+	    "  --year YYYY          the year (the first, with --to-year)\n"
+	    "  --to-year YYYY       the last year summed\n"
+	    "  --bu BU              only the customers of this BU\n"
+	    "  --a PCT, --b PCT     thresholds (server default 75 and 20)\n",
+	    NULL },
+	{ "import", cmd_customer_import_main,
+	    "add customers from a CSV file, all or none",
+	    "customer import FILE [--bu BU] [--dry-run] "
+	    "[--encoding utf-8|gb18030]",
+	    "Adds every customer of FILE, a CSV file with a header line, in\n"
+	    "one transaction: if any row is refused, nothing is added and\n"
+	    "the refused rows are listed with their line numbers. Each row\n"
+	    "obeys the rules of customer add (duplicates within the file\n"
+	    "and against the BU are refused). Columns, by header name:\n"
+	    "bu, name (required), industry, region, size, contacts,\n"
+	    "credit_limit, payment_terms, profile, key_people,\n"
+	    "transaction_status, revenue_YYYY, plan_YYYY (whole numbers),\n"
+	    "reason (for a marked change in volume, as customer add\n"
+	    "--reason);\n"
+	    "id, grade and owner (as export writes them) are ignored. Other\n"
+	    "columns are refused. The file is UTF-8, with or without BOM.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              the BU of every row (the bu column is\n"
+	    "                       then ignored)\n"
+	    "  --dry-run            check every row, change nothing\n"
+	    "  --encoding gb18030   convert a GB18030 file (as Chinese\n"
+	    "                       Excel saves CSV) to UTF-8 first\n",
+	    NULL },
+	{ "export", cmd_customer_export_main,
+	    "write the customers you can see as CSV for Excel",
+	    "customer export [--bu BU] [--file F]",
+	    "Writes UTF-8 CSV with a BOM and CRLF line ends, with the\n"
+	    "columns customer import reads (plus id, grade, owner).\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              only the customers of this BU\n"
+	    "  --file F             write to F, not standard output\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_visit_table[] = {
+	{ "add", cmd_visit_add_main, "record a visit to a customer",
+	    "visit add CUSTOMER_ID --date YYYY-MM-DD --received-by TEXT "
+	    "--content TEXT [--visitor USER] [--progress TEXT] "
+	    "[--next YYYY-MM-DD]",
+	    "Records a visit on the customer's visit card. The date may not\n"
+	    "be after today; the next planned visit must come after it.\n"
+	    "Needs the account_mgr, segment_mgr or bu_vp role and the\n"
+	    "customer's BU in your scope.\n"
+	    "\n"
+	    "options:\n"
+	    "  --date D             the day of the visit (YYYY-MM-DD)\n"
+	    "  --visitor USER       who visited (default: you); must see the\n"
+	    "                       customer's BU\n"
+	    "  --received-by TEXT   who received the visit\n"
+	    "  --content TEXT       what was discussed\n"
+	    "  --progress TEXT      deal progress\n"
+	    "  --next D             the next planned visit\n",
+	    NULL },
+	{ "list", cmd_visit_list_main, "list visits, newest first",
+	    "visit list [--customer ID] [--visitor USER] [--from D] [--to D] "
+	    "[--limit N]",
+	    "Lists the visits to customers of the BUs you can see, newest\n"
+	    "first.\n"
+	    "\n"
+	    "options:\n"
+	    "  --customer ID        only visits to this customer\n"
+	    "  --visitor USER       only visits by this user\n"
+	    "  --from D, --to D     only visits in this period (YYYY-MM-DD,\n"
+	    "                       both days included)\n"
+	    "  --limit N            at most N visits (default 100, at most\n"
+	    "                       1000)\n",
+	    NULL },
+	{ "plan", cmd_visit_plan_main,
+	    "the revisit plan: targets by owner, with the visit due",
+	    "visit plan [--owner USER] [--bu BU]",
+	    "Lists the targets (customers with an approved candidate in an\n"
+	    "open or closed cycle) by owner, then by the date a visit is\n"
+	    "due: the next planned visit, or the last visit (else the day\n"
+	    "of approval) plus the cycle's visit limit, whichever is\n"
+	    "earlier. STATUS is overdue (no visit for longer than the limit),\n"
+	    "due (the due date has come) or ok.\n"
+	    "\n"
+	    "options:\n"
+	    "  --owner USER         only this owner's targets\n"
+	    "  --bu BU              only targets of this BU\n",
+	    NULL },
+	{ "overdue", cmd_visit_overdue_main,
+	    "targets not visited for longer than the limit",
+	    "visit overdue [--bu BU] [--owner USER]",
+	    "Lists the targets whose last visit (or, never visited, whose\n"
+	    "approval) is older than the visit limit of their cycle's policy\n"
+	    "(90 days unless set), most overdue first. tierd also announces\n"
+	    "each such target once per overdue period as a\n"
+	    "customer.visit_overdue change, naming the owner.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              only targets of this BU\n"
+	    "  --owner USER         only this owner's targets\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_complaint_table[] = {
+	{ "add", cmd_complaint_add_main, "open a complaint of a customer",
+	    "complaint add CUSTOMER_ID --category "
+	    "quality|service|price|delivery|other --description TEXT "
+	    "[--date YYYY-MM-DD] [--handling TEXT]",
+	    "Opens a complaint on the customer's complaint card. Needs the\n"
+	    "account_mgr, segment_mgr or bu_vp role and the customer's BU\n"
+	    "in your scope.\n"
+	    "\n"
+	    "options:\n"
+	    "  --category C         quality (product quality), service,\n"
+	    "                       price, delivery or other\n"
+	    "  --description TEXT   what the customer complained about\n"
+	    "  --date D             the day it was received (default today;\n"
+	    "                       not after today)\n"
+	    "  --handling TEXT      the first handling\n",
+	    NULL },
+	{ "resolve", cmd_complaint_resolve_main,
+	    "resolve an open complaint (final)",
+	    "complaint resolve ID --resolution TEXT [--handling TEXT]",
+	    "Moves an open complaint to resolved. Resolved is final: a\n"
+	    "second resolve is refused (exit 8); record a recurrence as a\n"
+	    "new complaint.\n"
+	    "\n"
+	    "options:\n"
+	    "  --resolution TEXT    how it was resolved\n"
+	    "  --handling TEXT      replaces the recorded handling\n",
+	    NULL },
+	{ "list", cmd_complaint_list_main, "list complaints, newest first",
+	    "complaint list [--customer ID] [--open] [--category C] [--bu BU] "
+	    "[--limit N] [--watch [--since SEQ | --fresh]]",
+	    "Lists the complaints of customers of the BUs you can see,\n"
+	    "newest first.\n"
+	    "\n"
+	    "options:\n"
+	    "  --customer ID        only this customer's\n"
+	    "  --open               only open ones\n"
+	    "  --category C         only this category\n"
+	    "  --bu BU              only customers of this BU\n"
+	    "  --limit N            at most N (default 100, at most 1000)\n"
+	    "  --watch              after the list, print each complaint\n"
+	    "                       change as it is committed, until\n"
+	    "                       interrupted (JSON lines when not on a\n"
+	    "                       terminal or with --output json)\n"
+	    "  --since SEQ          with --watch: the changes after SEQ\n"
+	    "  --fresh              with --watch: changes from now on only\n",
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cmd_entry cmd_inquiry_table[] = {
+	{ "add", cmd_inquiry_add_main, "log an inbound inquiry",
+	    "inquiry add --bu BU [--segment NAME] --channel CHANNEL "
+	    "--caller TEXT --company TEXT --request TEXT [--handling TEXT] "
+	    "[--date YYYY-MM-DD]",
+	    "Logs an inquiry that came to the BU: who called, for which\n"
+	    "company, what they asked for and how it was first handled. It\n"
+	    "stays open until the marketing head decides on it. Needs the\n"
+	    "account_mgr, segment_mgr, marketing_head or bu_vp role, the BU\n"
+	    "(and the segment, if given) in scope.\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              the BU the inquiry came to\n"
+	    "  --segment NAME       the segment it concerns, if known\n"
+	    "  --channel CHANNEL    phone, mail, web, visit, fair or other\n"
+	    "  --caller TEXT        who called: name, function, phone\n"
+	    "  --company TEXT       the caller's company\n"
+	    "  --request TEXT       what they asked for\n"
+	    "  --handling TEXT      the first handling\n"
+	    "  --date YYYY-MM-DD    the day it came in (default: today)\n",
+	    NULL },
+	{ "list", cmd_inquiry_list_main, "list inquiries, last logged first",
+	    "inquiry list [--bu BU] [--month YYYY-MM] [--open]",
+	    "Lists the inquiries of the BUs you can see, last logged first,\n"
+	    "with their outcome (open, promoted, served, declined).\n"
+	    "\n"
+	    "options:\n"
+	    "  --bu BU              only this BU\n"
+	    "  --month YYYY-MM      only those received in this month\n"
+	    "  --open               only those not yet decided\n",
+	    NULL },
+	{ "show", cmd_inquiry_show_main,
+	    "show an inquiry and the decision on it", "inquiry show ID", NULL,
+	    NULL },
+	{ "summary", cmd_inquiry_summary_main,
+	    "count a month's inquiries by segment, channel and outcome",
+	    "inquiry summary --bu BU --month YYYY-MM",
+	    "The monthly summary of the BU's inquiries, as one table: BY\n"
+	    "says whether a row counts a segment, a channel or an outcome;\n"
+	    "the last row is the total.\n",
+	    NULL },
+	{ "promote", cmd_inquiry_promote_main,
+	    "make an inquiry's company a candidate of the open cycle",
+	    "inquiry promote ID [--segment NAME] [--customer ID]",
+	    "Proposes the inquiry's company as a candidate of the BU's open\n"
+	    "cycle, as candidate propose does; the candidate shows the\n"
+	    "inquiry it came from. The customer is --customer ID, else the\n"
+	    "BU's customer named like the company, else a new customer by\n"
+	    "that name. Needs the marketing_head role for the whole BU; each\n"
+	    "inquiry is decided once.\n"
+	    "\n"
+	    "options:\n"
+	    "  --segment NAME       the candidate's segment (default: the\n"
+	    "                       inquiry's)\n"
+	    "  --customer ID        an existing customer of the BU\n",
+	    NULL },
+	{ "serve", cmd_inquiry_serve_main,
+	    "serve an inquiry's company as a general customer",
+	    "inquiry serve ID [--customer ID] [--note TEXT]",
+	    "Decides that the company is served as a general customer: the\n"
+	    "customer (found or created as for promote) gets grade general\n"
+	    "unless it already has a higher one. Needs the marketing_head\n"
+	    "role for the whole BU.\n",
+	    NULL },
+	{ "decline", cmd_inquiry_decline_main,
+	    "decline an inquiry, with a reason",
+	    "inquiry decline ID --reason TEXT",
+	    "Declines the inquiry; the reason is required and recorded.\n"
+	    "Needs the marketing_head role for the whole BU.\n",
 	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -449,13 +786,24 @@ const struct cmd_entry cmd_table[] = {
 	    "define and review a cycle's weighted criteria: set, show",
 	    "criteria set|show ...", NULL, cmd_criteria_table },
 	{ "customer", cmd_dispatch_child,
-	    "keep customers and their cards: add, update, show, list",
-	    "customer add|update|show|list ...", NULL, cmd_customer_table },
+	    "keep customers and their cards: add, update, show, list, "
+	    "grade, abc",
+	    "customer add|update|show|list|grade|abc|import|export ...", NULL,
+	    cmd_customer_table },
+	{ "visit", cmd_dispatch_child,
+	    "the visit card and the revisit plan: add, list, plan, overdue",
+	    "visit add|list|plan|overdue ...", NULL, cmd_visit_table },
+	{ "complaint", cmd_dispatch_child,
+	    "the complaint card: add, resolve, list",
+	    "complaint add|resolve|list ...", NULL, cmd_complaint_table },
 	{ "candidate", cmd_dispatch_child,
 	    "propose, score, submit and decide candidates; show, list",
 	    "candidate propose|score|submit|approve|reject|return|withdraw|"
-	    "reopen|show|explain|list ...",
+	    "reopen|show|explain|list|import|export ...",
 	    NULL, cmd_candidate_table },
+	{ "score", cmd_dispatch_child,
+	    "score candidates in bulk from CSV: import, export",
+	    "score import|export ...", NULL, cmd_score_table },
 	{ "queue", cmd_queue_main,
 	    "show what waits for your approval, oldest first",
 	    "queue [--watch [--since SEQ | --fresh]]",
@@ -503,6 +851,21 @@ const struct cmd_entry cmd_table[] = {
 	    "Per segment you can see: the quota, candidates proposed (with\n"
 	    "progress against the quota), scored, submitted, approved,\n"
 	    "rejected and withdrawn.\n",
+	    NULL },
+	{ "inquiry", cmd_dispatch_child,
+	    "inbound inquiries: add, list, show, summary, promote, serve, "
+	    "decline",
+	    "inquiry add|list|show|summary|promote|serve|decline ...", NULL,
+	    cmd_inquiry_table },
+	{ "review", cmd_review_main,
+	    "the annual review of a closed cycle, per tier and segment",
+	    "review --cycle ID",
+	    "What the targets of a closed cycle delivered, per tier and\n"
+	    "segment: targets, visits to them and complaints of theirs in\n"
+	    "the cycle's year, revenue against plan of that year, and how\n"
+	    "many came from inquiries; then the totals. Needs the bu_vp,\n"
+	    "bg_vp, marketing_head or auditor role with the whole BU in\n"
+	    "scope.\n",
 	    NULL },
 	{ "delegate", cmd_dispatch_child,
 	    "let a deputy decide your approvals for a while: add, list",

@@ -384,6 +384,11 @@ cand_explain_print(const Tier__Candidate *cand)
 		cand->score_complete ? "" : "(incomplete)" };
 	if (output_table_add(t, total) != 0)
 		goto oom;
+	if (output_mode() == CFG_OUTPUT_CSV) {
+		output_table_print(t, stdout);
+		output_table_free(t);
+		return EXIT_OK;
+	}
 	printf("candidate %llu: ", (unsigned long long)cand->id);
 	output_text(stdout, cand->customer);
 	printf(" (%s)\n\n", output_candidate_state(cand->state));
@@ -480,9 +485,13 @@ cand_list_page(const Tier__CandidateListResponse *page, struct output_table *t,
 		const char *cells[] = { id, k->customer, k->segment,
 			output_candidate_state(k->state), score, rank,
 			output_candidate_tier(k->suggested_tier),
-			output_candidate_tier(k->tier), k->owner };
+			output_candidate_tier(k->tier), k->owner,
+			k->card_incomplete ? "incomplete" : "ok" };
 		if (output_table_add(t, cells) != 0)
 			return ERR_ALLOC;
+		output_table_style(t, 3, output_candidate_style(k->state));
+		if (k->card_incomplete)
+			output_table_style(t, 9, OUTPUT_STYLE_WARN);
 	}
 	return 0;
 }
@@ -512,7 +521,8 @@ static int
 cand_list_print(const struct cfg *c, struct conn **conn, void *arg)
 {
 	static const char *const headers[] = { "ID", "CUSTOMER", "SEGMENT",
-		"STATE", "SCORE", "RANK", "SUGGESTED", "TIER", "OWNER" };
+		"STATE", "SCORE", "RANK", "SUGGESTED", "TIER", "OWNER",
+		"CARD" };
 	Tier__CandidateListRequest *body = arg;
 	Tier__Request req = TIER__REQUEST__INIT;
 	Tier__Response *resp = NULL;
@@ -523,7 +533,7 @@ cand_list_print(const struct cfg *c, struct conn **conn, void *arg)
 
 	if (c->output == CFG_OUTPUT_JSON)
 		arr = json_array();
-	else if (output_table_new(&t, 9, headers) != 0)
+	else if (output_table_new(&t, 10, headers) != 0)
 		t = NULL;
 	if (arr == NULL && t == NULL) {
 		output_error(NULL, "out of memory");
@@ -555,7 +565,9 @@ cand_list_print(const struct cfg *c, struct conn **conn, void *arg)
 			: EXIT_OTHER;
 	} else {
 		output_table_print(t, stdout);
-		printf("%u candidate%s\n", total, total == 1 ? "" : "s");
+		if (output_mode() != CFG_OUTPUT_CSV)
+			printf(
+			    "%u candidate%s\n", total, total == 1 ? "" : "s");
 		r = EXIT_OK;
 	}
 out:

@@ -62,6 +62,8 @@ criteria_print_set(const Tier__CriteriaSet *s)
 	int r = EXIT_OK;
 
 	output_time(s->created_at, when);
+	if (output_mode() == CFG_OUTPUT_CSV)
+		goto table; /* the criteria alone: one CSV table */
 	printf("version %u%s, by %s at %s\n", s->version,
 	    s->in_force && s->frozen ? " (in force, frozen)"
 	    : s->in_force            ? " (in force)"
@@ -72,6 +74,7 @@ criteria_print_set(const Tier__CriteriaSet *s)
 		output_field(stdout, "reason", s->reason);
 	if (*s->changes != '\0')
 		output_field(stdout, "changes", s->changes);
+table:
 	if (output_table_new(&t, 4, headers) != 0)
 		return output_oom();
 	for (i = 0; i < s->n_criteria; i++) {
@@ -130,6 +133,11 @@ criteria_print(const struct cfg *c, const Tier__CriteriaResponse *cr, int one)
 			   arr)) == 0
 			   ? EXIT_OK
 			   : EXIT_OTHER;
+	}
+	if (output_mode() == CFG_OUTPUT_CSV) {
+		/* One table: the version asked for (the last with --all). */
+		return cr->n_sets ? criteria_print_set(cr->sets[cr->n_sets - 1])
+				  : EXIT_OK;
 	}
 	if (cy != NULL)
 		printf("cycle %llu (%s %u), %s\n", (unsigned long long)cy->id,

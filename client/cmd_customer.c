@@ -22,6 +22,12 @@ enum {
 	CUSTOMER_OPT_REVENUE,
 	CUSTOMER_OPT_IF_VERSION,
 	CUSTOMER_OPT_SEARCH,
+	CUSTOMER_OPT_PROFILE,
+	CUSTOMER_OPT_KEY_PEOPLE,
+	CUSTOMER_OPT_STATUS,
+	CUSTOMER_OPT_PLAN,
+	CUSTOMER_OPT_REASON,
+	CUSTOMER_OPT_GRADE,
 };
 
 /* clang-format off */
@@ -34,20 +40,28 @@ enum {
 	{ "credit-limit", required_argument, NULL, CUSTOMER_OPT_CREDIT_LIMIT }, \
 	{ "payment-terms", required_argument, NULL, \
 	    CUSTOMER_OPT_PAYMENT_TERMS }, \
-	{ "revenue", required_argument, NULL, CUSTOMER_OPT_REVENUE }
+	{ "revenue", required_argument, NULL, CUSTOMER_OPT_REVENUE }, \
+	{ "plan", required_argument, NULL, CUSTOMER_OPT_PLAN }, \
+	{ "profile", required_argument, NULL, CUSTOMER_OPT_PROFILE }, \
+	{ "key-people", required_argument, NULL, CUSTOMER_OPT_KEY_PEOPLE }, \
+	{ "status", required_argument, NULL, CUSTOMER_OPT_STATUS }, \
+	{ "reason", required_argument, NULL, CUSTOMER_OPT_REASON }
 /* clang-format on */
 
-/* One --revenue YEAR=AMOUNT; "YEAR=" removes the year (update only). */
+/* One --revenue or --plan YEAR=AMOUNT; "YEAR=" removes the year (update
+ * only). */
 struct customer_year {
 	uint32_t year;
 	int64_t amount;
 	int remove;
+	int plan; /* --plan: sets the year's plan, keeps its amount */
 };
 
 /* What the card options gave; NULL and 0 for what they did not. */
 struct customer_opts {
 	const char *bu, *name, *industry, *region, *size, *contacts;
 	const char *payment_terms;
+	const char *profile, *key_people, *status, *reason;
 	int has_credit;
 	int64_t credit_limit;
 	struct customer_year *years; /* malloc'd */
@@ -56,8 +70,8 @@ struct customer_opts {
 };
 
 static int
-customer_revenue_option(
-    const struct cmd_entry *self, const char *text, struct customer_opts *o)
+customer_revenue_option(const struct cmd_entry *self, const char *text,
+    int plan, struct customer_opts *o)
 {
 	const char *eq = strchr(text, '=');
 	struct customer_year *y;
@@ -75,9 +89,9 @@ customer_revenue_option(
 	    (eq[1] != '\0' &&
 		cmd_cycle_parse_uint(eq + 1, 0, INT64_MAX, &amount) != 0))
 		return cmd_usage_error(self,
-		    "--revenue '%s': write YEAR=AMOUNT in whole currency "
+		    "--%s '%s': write YEAR=AMOUNT in whole currency "
 		    "units (YEAR= removes the year)",
-		    text);
+		    plan ? "plan" : "revenue", text);
 	y = reallocarray(o->years, o->nyears + 1, sizeof(*y));
 	if (y == NULL)
 		return output_oom();
@@ -86,6 +100,7 @@ customer_revenue_option(
 	y->year = (uint32_t)year;
 	y->amount = (int64_t)amount;
 	y->remove = eq[1] == '\0';
+	y->plan = plan;
 	return 0;
 }
 
@@ -127,7 +142,21 @@ customer_option(const struct cmd_entry *self, int ch, char **argv,
 		o->has_credit = 1;
 		return 0;
 	case CUSTOMER_OPT_REVENUE:
-		return customer_revenue_option(self, optarg, o);
+		return customer_revenue_option(self, optarg, 0, o);
+	case CUSTOMER_OPT_PLAN:
+		return customer_revenue_option(self, optarg, 1, o);
+	case CUSTOMER_OPT_PROFILE:
+		o->profile = optarg;
+		return 0;
+	case CUSTOMER_OPT_KEY_PEOPLE:
+		o->key_people = optarg;
+		return 0;
+	case CUSTOMER_OPT_STATUS:
+		o->status = optarg;
+		return 0;
+	case CUSTOMER_OPT_REASON:
+		o->reason = optarg;
+		return 0;
 	case CUSTOMER_OPT_IF_VERSION:
 		if (cmd_cycle_parse_uint(optarg, 1, INT64_MAX, &o->version) !=
 		    0)
@@ -162,7 +191,16 @@ customer_card(const struct customer_opts *o, const Tier__Customer *cur,
 		out->contacts = cur->contacts;
 		out->credit_limit = cur->credit_limit;
 		out->payment_terms = cur->payment_terms;
+		out->profile = cur->profile;
+		out->key_people = cur->key_people;
+		out->transaction_status = cur->transaction_status;
 	}
+	if (o->profile != NULL)
+		out->profile = (char *)o->profile;
+	if (o->key_people != NULL)
+		out->key_people = (char *)o->key_people;
+	if (o->status != NULL)
+		out->transaction_status = (char *)o->status;
 	if (o->bu != NULL)
 		out->bu = (char *)o->bu;
 	if (o->name != NULL)
@@ -188,20 +226,24 @@ customer_card(const struct customer_opts *o, const Tier__Customer *cur,
 		tier__revenue_year__init(r);
 		r->year = cur->revenue[i]->year;
 		r->amount = cur->revenue[i]->amount;
+		r->plan = cur->revenue[i]->plan;
 	}
 	for (i = 0; i < o->nyears; i++) {
 		/* A year already on the card is replaced (or removed). */
 		for (j = 0; j < n && (*rows)[j].year != o->years[i].year; j++)
 			;
-		if (o->years[i].remove) {
+		if (o->years[i].remove && !o->years[i].plan) {
 			if (j < n)
 				(*rows)[j] = (*rows)[--n];
 			continue;
 		}
-		if (j == n || cur == NULL)
+		if (j == n)
 			tier__revenue_year__init(&(*rows)[j = n++]);
 		(*rows)[j].year = o->years[i].year;
-		(*rows)[j].amount = o->years[i].amount;
+		if (o->years[i].plan)
+			(*rows)[j].plan = o->years[i].amount;
+		else
+			(*rows)[j].amount = o->years[i].amount;
 	}
 	for (i = 0; i < n; i++)
 		(*ptrs)[i] = &(*rows)[i];
@@ -238,11 +280,20 @@ customer_print_fields(const Tier__Customer *cu)
 	else
 		customer_field("credit limit", "");
 	customer_field("payment terms", cu->payment_terms);
+	customer_field("profile", cu->profile);
+	customer_field("key people", cu->key_people);
+	customer_field("transactions", cu->transaction_status);
+	customer_field("grade", cu->grade);
+	customer_field("owner", cu->owner);
 	if ((f = open_memstream(&text, &len)) != NULL) {
-		for (i = 0; i < cu->n_revenue; i++)
+		for (i = 0; i < cu->n_revenue; i++) {
 			fprintf(f, "%s%u: %lld", i ? "; " : "",
 			    cu->revenue[i]->year,
 			    (long long)cu->revenue[i]->amount);
+			if (cu->revenue[i]->plan != 0)
+				fprintf(f, " (plan %lld)",
+				    (long long)cu->revenue[i]->plan);
+		}
 		if (fclose(f) == 0)
 			customer_field("revenue", text);
 		free(text);
@@ -256,14 +307,15 @@ customer_print_fields(const Tier__Customer *cu)
 			    cu->n_missing ? text : "nothing");
 		free(text);
 	}
+	output_fieldf(stdout, "complete", "%u%%", cu->completeness);
 	output_fieldf(
 	    stdout, "version", "%llu", (unsigned long long)cu->version);
 	output_time(cu->updated_at, when);
 	output_fieldf(stdout, "updated", "%s by %s", when, cu->updated_by);
 }
 
-static int
-customer_print(const struct cfg *c, const Tier__Customer *cu)
+int
+cmd_customer_print(const struct cfg *c, const Tier__Customer *cu)
 {
 	if (cu == NULL) {
 		output_error(NULL, "the server sent no customer");
@@ -278,10 +330,8 @@ customer_print(const struct cfg *c, const Tier__Customer *cu)
 	return EXIT_OK;
 }
 
-/* Reads customer id into *resp, from the local copy when conn is NULL
- * (--offline). Returns 0 or an exit code. */
-static int
-customer_fetch(
+int
+cmd_customer_fetch(
     const struct cfg *c, struct conn **conn, uint64_t id, Tier__Response **resp)
 {
 	Tier__Request req = TIER__REQUEST__INIT;
@@ -330,7 +380,8 @@ cmd_customer_add_main(
 	for (i = 0; i < o.nyears; i++) {
 		if (o.years[i].remove) {
 			r = cmd_usage_error(self,
-			    "--revenue %u= removes a year; give an amount",
+			    "--%s %u= removes a year; give an amount",
+			    o.years[i].plan ? "plan" : "revenue",
 			    o.years[i].year);
 			goto out;
 		}
@@ -346,10 +397,12 @@ cmd_customer_add_main(
 		goto out;
 	}
 	body.customer = &card;
+	if (o.reason != NULL)
+		body.reason = (char *)o.reason;
 	req.body_case = TIER__REQUEST__BODY_CUSTOMER_ADD;
 	req.customer_add = &body;
 	if ((r = cmd_call(c, &conn, &req, &resp)) == 0)
-		r = customer_print(c, resp->customer_add->customer);
+		r = cmd_customer_print(c, resp->customer_add->customer);
 out:
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
@@ -401,10 +454,10 @@ cmd_customer_update_main(
 	if ((r = cmd_configure(c)) != 0)
 		goto out;
 	/* The whole card is sent: start from the card as it is. */
-	if ((r = customer_fetch(c, &conn, body.customer_id, &cur)) != 0)
+	if ((r = cmd_customer_fetch(c, &conn, body.customer_id, &cur)) != 0)
 		goto out;
 	if (cur->customer_get->customer == NULL) {
-		r = customer_print(c, NULL);
+		r = cmd_customer_print(c, NULL);
 		goto out;
 	}
 	if (customer_card(
@@ -415,10 +468,12 @@ cmd_customer_update_main(
 	body.version =
 	    o.version ? o.version : cur->customer_get->customer->version;
 	body.customer = &card;
+	if (o.reason != NULL)
+		body.reason = (char *)o.reason;
 	req.body_case = TIER__REQUEST__BODY_CUSTOMER_UPDATE;
 	req.customer_update = &body;
 	if ((r = cmd_call(c, &conn, &req, &resp)) == 0)
-		r = customer_print(c, resp->customer_update->customer);
+		r = cmd_customer_print(c, resp->customer_update->customer);
 out:
 	if (cur != NULL)
 		tier__response__free_unpacked(cur, NULL);
@@ -445,8 +500,18 @@ cmd_customer_show_main(
 		return r;
 	if ((r = cmd_cycle_parse_id(self, argv[optind], "customer", &id)) != 0)
 		return r;
-	if ((r = customer_fetch(c, offline ? NULL : &conn, id, &resp)) == 0)
-		r = customer_print(c, resp->customer_get->customer);
+	if ((r = cmd_customer_fetch(c, offline ? NULL : &conn, id, &resp)) ==
+	    0) {
+		/* With the visit and complaint cards (cmd_visit.c), which
+		 * the local copy does not keep. */
+		if (!offline && c->output == CFG_OUTPUT_JSON &&
+		    resp->customer_get->customer != NULL)
+			r = cmd_visit_customer_json(resp->customer_get);
+		else if ((r = cmd_customer_print(
+			      c, resp->customer_get->customer)) == 0 &&
+			 !offline)
+			cmd_visit_customer_fields(resp->customer_get);
+	}
 	if (resp != NULL)
 		tier__response__free_unpacked(resp, NULL);
 	conn_free(conn);
@@ -455,10 +520,10 @@ cmd_customer_show_main(
 
 /* Adds one page of customers to the table or the JSON array. */
 static int
-customer_list_page(
-    const Tier__CustomerListResponse *page, struct output_table *t, json_t *arr)
+customer_list_page(const Tier__CustomerListResponse *page, const char *grade,
+    struct output_table *t, json_t *arr)
 {
-	char id[24], *missing = NULL;
+	char id[24], complete[16], *missing = NULL;
 	size_t i, j, len;
 	FILE *f;
 	int r;
@@ -466,6 +531,11 @@ customer_list_page(
 	for (i = 0; i < page->n_customers; i++) {
 		const Tier__Customer *cu = page->customers[i];
 
+		/* The local copy (--offline) is not filtered by grade. */
+		if (grade != NULL && *grade != '\0' &&
+		    strcmp(cu->grade != NULL ? cu->grade : "",
+			strcmp(grade, "none") == 0 ? "" : grade) != 0)
+			continue;
 		if (arr != NULL) {
 			if (json_array_append_new(
 				arr, output_json_customer(cu)) != 0)
@@ -481,13 +551,16 @@ customer_list_page(
 			return ERR_ALLOC;
 		}
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)cu->id);
-		const char *cells[] = { id, cu->bu, cu->name, cu->industry,
-			cu->region, missing };
+		snprintf(complete, sizeof(complete), "%u%%", cu->completeness);
+		const char *cells[] = { id, cu->bu, cu->name, cu->grade,
+			cu->owner, cu->transaction_status, complete, missing };
 		r = output_table_add(t, cells);
 		free(missing);
 		missing = NULL;
 		if (r != 0)
 			return r;
+		if (cu->n_missing > 0)
+			output_table_style(t, 6, OUTPUT_STYLE_WARN);
 	}
 	return 0;
 }
@@ -500,8 +573,8 @@ customer_list_page(
 static int
 customer_list_print(const struct cfg *c, struct conn **conn, void *arg)
 {
-	static const char *const headers[] = { "ID", "BU", "NAME", "INDUSTRY",
-		"REGION", "MISSING" };
+	static const char *const headers[] = { "ID", "BU", "NAME", "GRADE",
+		"OWNER", "STATUS", "CARD", "MISSING" };
 	Tier__CustomerListRequest *body = arg;
 	Tier__Request req = TIER__REQUEST__INIT;
 	Tier__Response *resp = NULL;
@@ -511,7 +584,7 @@ customer_list_print(const struct cfg *c, struct conn **conn, void *arg)
 
 	if (c->output == CFG_OUTPUT_JSON)
 		arr = json_array();
-	else if (output_table_new(&t, 6, headers) != 0)
+	else if (output_table_new(&t, 8, headers) != 0)
 		t = NULL;
 	if (arr == NULL && t == NULL)
 		return output_oom();
@@ -521,7 +594,8 @@ customer_list_print(const struct cfg *c, struct conn **conn, void *arg)
 	do {
 		if ((r = sync_call(c, conn, &req, &resp)) != 0)
 			goto out;
-		if (customer_list_page(resp->customer_list, t, arr) != 0) {
+		if (customer_list_page(
+			resp->customer_list, body->grade, t, arr) != 0) {
 			r = output_oom();
 			goto out;
 		}
@@ -552,6 +626,7 @@ cmd_customer_list_main(
 		SYNC_OFFLINE_OPTION,
 		{ "bu", required_argument, NULL, CUSTOMER_OPT_BU },
 		{ "search", required_argument, NULL, CUSTOMER_OPT_SEARCH },
+		{ "grade", required_argument, NULL, CUSTOMER_OPT_GRADE },
 		{ NULL, 0, NULL, 0 } };
 	Tier__CustomerListRequest body = TIER__CUSTOMER_LIST_REQUEST__INIT;
 	struct watch_opts w = { 0 };
@@ -568,6 +643,9 @@ cmd_customer_list_main(
 			break;
 		case CUSTOMER_OPT_SEARCH:
 			body.search = optarg;
+			break;
+		case CUSTOMER_OPT_GRADE:
+			body.grade = optarg;
 			break;
 		case SYNC_OPT_OFFLINE:
 			offline = 1;

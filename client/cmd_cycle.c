@@ -25,6 +25,7 @@ enum {
 	CYCLE_OPT_STEP_LIMIT,
 	CYCLE_OPT_QUOTA,
 	CYCLE_OPT_IF_VERSION,
+	CYCLE_OPT_VISIT_LIMIT,
 };
 
 int
@@ -151,6 +152,8 @@ cycle_print_fields(const Tier__Cycle *cy)
 		    "general: %s; key: %s; strategic: %s", g, k, s);
 		output_fieldf(
 		    stdout, "step limit", "%u hours", p->step_limit_hours);
+		output_fieldf(stdout, "visit limit", "%u days",
+		    p->visit_limit_days ? p->visit_limit_days : 90);
 	}
 	if (cy->derived_from != 0) {
 		output_fieldf(stdout, "derived from", "cycle %llu",
@@ -333,6 +336,12 @@ cycle_list_print(const struct cfg *c, struct conn **conn, void *arg)
 			r = output_oom();
 			goto out;
 		}
+		if (cy->state == TIER__CYCLE_STATE__CYCLE_STATE_OPEN)
+			output_table_style(t, 3, OUTPUT_STYLE_GOOD);
+		else if (cy->state == TIER__CYCLE_STATE__CYCLE_STATE_DRAFTING)
+			output_table_style(t, 3, OUTPUT_STYLE_WARN);
+		else
+			output_table_style(t, 3, OUTPUT_STYLE_DIM);
 	}
 	output_table_print(t, stdout);
 out:
@@ -421,6 +430,8 @@ struct cycle_set {
 	int has_min, has_strategic, has_key, has_limit; /* given */
 	double min_score, cut_strategic, cut_key;
 	uint64_t step_limit;
+	int has_visit_limit; /* --visit-limit given */
+	uint64_t visit_limit;
 	Tier__Chain chains[4]; /* by Tier__TierLevel, given ones have steps */
 	Tier__Role steps[4][CYCLE_CHAIN_PARSE_MAX];
 	Tier__Quota *quotas; /* malloc'd */
@@ -526,6 +537,15 @@ cycle_set_option(const struct cmd_entry *self, int ch, char **argv,
 			    optarg);
 		cs->has_limit = 1;
 		return 0;
+	case CYCLE_OPT_VISIT_LIMIT:
+		if (cmd_cycle_parse_uint(optarg, 1, 3660, &cs->visit_limit) !=
+		    0)
+			return cmd_usage_error(self,
+			    "--visit-limit '%s' is not a number of days from "
+			    "1 to 3660",
+			    optarg);
+		cs->has_visit_limit = 1;
+		return 0;
 	case CYCLE_OPT_CHAIN:
 		return cycle_chain_option(self, optarg, cs);
 	case CYCLE_OPT_QUOTA:
@@ -556,6 +576,8 @@ cmd_cycle_set_main(
 		{ "cut-key", required_argument, NULL, CYCLE_OPT_CUT_KEY },
 		{ "chain", required_argument, NULL, CYCLE_OPT_CHAIN },
 		{ "step-limit", required_argument, NULL, CYCLE_OPT_STEP_LIMIT },
+		{ "visit-limit", required_argument, NULL,
+		    CYCLE_OPT_VISIT_LIMIT },
 		{ "quota", required_argument, NULL, CYCLE_OPT_QUOTA },
 		{ "if-version", required_argument, NULL, CYCLE_OPT_IF_VERSION },
 		{ NULL, 0, NULL, 0 } };
@@ -588,7 +610,8 @@ cmd_cycle_set_main(
 	}
 	if ((r = cmd_cycle_parse_id(self, argv[optind], "cycle", &id)) != 0)
 		goto out;
-	policy = cs.has_min || cs.has_strategic || cs.has_key || cs.has_limit;
+	policy = cs.has_min || cs.has_strategic || cs.has_key || cs.has_limit ||
+		 cs.has_visit_limit;
 	for (i = 1; i < 4; i++)
 		policy |= cs.chains[i].n_steps != 0;
 	if (!policy && cs.nquotas == 0) {
@@ -623,6 +646,9 @@ cmd_cycle_set_main(
 		cs.policy.step_limit_hours = cs.has_limit
 						 ? (uint32_t)cs.step_limit
 						 : now->step_limit_hours;
+		cs.policy.visit_limit_days = cs.has_visit_limit
+						 ? (uint32_t)cs.visit_limit
+						 : now->visit_limit_days;
 		/* Chains left empty are kept by the server. */
 		cs.policy.chain_general =
 		    &cs.chains[TIER__TIER_LEVEL__TIER_LEVEL_GENERAL];
@@ -664,7 +690,7 @@ out:
 	return r;
 }
 
-/* "cycle open" and "cycle close". */
+/* "cycle open", "cycle close" and "cycle review". */
 static int
 cycle_transition(const struct cmd_entry *self, int argc, char **argv,
     struct cfg *c, Tier__CycleAction action)
@@ -744,6 +770,14 @@ cmd_cycle_close_main(
 {
 	return cycle_transition(
 	    self, argc, argv, c, TIER__CYCLE_ACTION__CYCLE_ACTION_CLOSE);
+}
+
+int
+cmd_cycle_review_main(
+    const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
+{
+	return cycle_transition(
+	    self, argc, argv, c, TIER__CYCLE_ACTION__CYCLE_ACTION_REVIEW);
 }
 
 int

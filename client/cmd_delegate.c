@@ -193,6 +193,10 @@ cmd_delegate_list_main(
 			r = output_oom();
 			goto out;
 		}
+		output_table_style(t, 5,
+		    status[0] == 'a'   ? OUTPUT_STYLE_GOOD
+		    : status[0] == 'e' ? OUTPUT_STYLE_DIM
+				       : OUTPUT_STYLE_PLAIN);
 	}
 	output_table_print(t, stdout);
 out:

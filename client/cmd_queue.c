@@ -23,7 +23,7 @@ static int
 queue_print(const struct cfg *c, struct conn **conn, void *arg)
 {
 	static const char *const headers[] = { "ID", "CUSTOMER", "SEGMENT",
-		"TIER", "SCORE", "STEP", "WAITING", "OVERDUE", "FOR" };
+		"TIER", "SCORE", "STEP", "WAITING", "OVERDUE", "FOR", "CARD" };
 	Tier__Request req = TIER__REQUEST__INIT;
 	Tier__QueueRequest body = TIER__QUEUE_REQUEST__INIT;
 	Tier__Response *resp = NULL;
@@ -62,11 +62,11 @@ queue_print(const struct cfg *c, struct conn **conn, void *arg)
 			: EXIT_OTHER;
 		goto out;
 	}
-	if (q->n_items == 0) {
+	if (q->n_items == 0 && output_mode() != CFG_OUTPUT_CSV) {
 		printf("nothing waits for your decision\n");
 		goto out;
 	}
-	if (output_table_new(&t, 9, headers) != 0)
+	if (output_table_new(&t, 10, headers) != 0)
 		goto oom;
 	for (i = 0; i < q->n_items; i++) {
 		const Tier__QueueItem *it = q->items[i];
@@ -84,9 +84,14 @@ queue_print(const struct cfg *c, struct conn **conn, void *arg)
 		output_duration(it->waiting_seconds, waiting, sizeof(waiting));
 		const char *cells[] = { id, k->customer, k->segment,
 			output_candidate_tier(k->tier), score, step, waiting,
-			it->overdue ? "yes" : "", it->on_behalf_of };
+			it->overdue ? "yes" : "", it->on_behalf_of,
+			k->card_incomplete ? "incomplete" : "ok" };
 		if (output_table_add(t, cells) != 0)
 			goto oom;
+		if (it->overdue)
+			output_table_style(t, 7, OUTPUT_STYLE_BAD);
+		if (k->card_incomplete)
+			output_table_style(t, 9, OUTPUT_STYLE_WARN);
 	}
 	output_table_print(t, stdout);
 	goto out;
@@ -188,12 +193,14 @@ static void
 report_title(const Tier__Cycle *cy, const char *what)
 {
 	static const char *const states[] = { "unspecified", "drafting", "open",
-		"closed" };
+		"closed", "reviewed" };
 
+	if (output_mode() == CFG_OUTPUT_CSV)
+		return; /* the table alone: one CSV document */
 	printf("%s of cycle %llu: BU ", what, (unsigned long long)cy->id);
 	output_text(stdout, cy->bu);
 	printf(" %u (%s)\n\n", cy->year,
-	    (unsigned)cy->state < 4 ? states[cy->state] : "unknown");
+	    (unsigned)cy->state < 5 ? states[cy->state] : "unknown");
 }
 
 /* Prints the JSON document {"cycle": ..., key: arr}, consuming arr. */
@@ -211,7 +218,7 @@ cmd_targets_main(
     const struct cmd_entry *self, int argc, char **argv, struct cfg *c)
 {
 	static const char *const headers[] = { "TIER", "ID", "CUSTOMER",
-		"SEGMENT", "SCORE", "RANK", "OWNER" };
+		"SEGMENT", "SCORE", "RANK", "OWNER", "CARD" };
 	Tier__Response *resp = NULL;
 	const Tier__ReportResponse *rep;
 	struct output_table *t = NULL;
@@ -237,11 +244,11 @@ cmd_targets_main(
 		goto out;
 	}
 	report_title(rep->cycle, "approved targets");
-	if (rep->n_targets == 0) {
+	if (rep->n_targets == 0 && output_mode() != CFG_OUTPUT_CSV) {
 		printf("no approved targets yet\n");
 		goto out;
 	}
-	if (output_table_new(&t, 7, headers) != 0)
+	if (output_table_new(&t, 8, headers) != 0)
 		goto oom;
 	for (i = 0; i < rep->n_targets; i++) {
 		const Tier__Candidate *k = rep->targets[i];
@@ -251,13 +258,17 @@ cmd_targets_main(
 		snprintf(
 		    rank, sizeof(rank), "%u/%u", k->rank_segment, k->rank_bu);
 		const char *cells[] = { output_candidate_tier(k->tier), id,
-			k->customer, k->segment, score, rank, k->owner };
+			k->customer, k->segment, score, rank, k->owner,
+			k->card_incomplete ? "incomplete" : "ok" };
 		if (output_table_add(t, cells) != 0)
 			goto oom;
+		if (k->card_incomplete)
+			output_table_style(t, 7, OUTPUT_STYLE_WARN);
 	}
 	output_table_print(t, stdout);
-	printf(
-	    "%zu target%s\n", rep->n_targets, rep->n_targets == 1 ? "" : "s");
+	if (output_mode() != CFG_OUTPUT_CSV)
+		printf("%zu target%s\n", rep->n_targets,
+		    rep->n_targets == 1 ? "" : "s");
 	goto out;
 oom:
 	output_error(NULL, "out of memory");

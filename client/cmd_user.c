@@ -245,6 +245,8 @@ user_list_page(
 			u->scope, when, u->display_name };
 		if (output_table_add(t, cells) != 0)
 			return ERR_ALLOC;
+		if (u->enrolled_at == 0)
+			output_table_style(t, 3, OUTPUT_STYLE_WARN);
 	}
 	return 0;
 }

@@ -603,6 +603,23 @@ output_json_tier(Tier__TierLevel t)
 		   : json_string(output_candidate_tier(t));
 }
 
+enum output_style
+output_candidate_style(Tier__CandidateState s)
+{
+	switch (s) {
+	case TIER__CANDIDATE_STATE__CANDIDATE_STATE_APPROVED:
+		return OUTPUT_STYLE_GOOD;
+	case TIER__CANDIDATE_STATE__CANDIDATE_STATE_PENDING:
+		return OUTPUT_STYLE_WARN;
+	case TIER__CANDIDATE_STATE__CANDIDATE_STATE_REJECTED:
+		return OUTPUT_STYLE_BAD;
+	case TIER__CANDIDATE_STATE__CANDIDATE_STATE_WITHDRAWN:
+		return OUTPUT_STYLE_DIM;
+	default:
+		return OUTPUT_STYLE_PLAIN;
+	}
+}
+
 json_t *
 output_json_candidate(const Tier__Candidate *c)
 {
@@ -665,7 +682,7 @@ output_json_candidate(const Tier__Candidate *c)
 	}
 	if (json_object_update_new(
 		doc, json_pack("{s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:I, s:o, "
-			       "s:o, s:o, s:i, s:o}",
+			       "s:o, s:o, s:i, s:o, s:b}",
 			 "missing", missing, "lines", lines, "chain", chain,
 			 "step", (int)c->step, "proposed_by",
 			 output_json_string(c->proposed_by), "submitted_by",
@@ -675,7 +692,14 @@ output_json_candidate(const Tier__Candidate *c)
 			 output_json_string(c->updated_by), "updated_at",
 			 output_json_time(c->updated_at), "pending_since",
 			 output_json_time(c->pending_since), "criteria_version",
-			 (int)c->criteria_version, "allowed", allowed)) != 0) {
+			 (int)c->criteria_version, "allowed", allowed,
+			 "card_incomplete", c->card_incomplete)) != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	if (c->inquiry_id != 0 &&
+	    json_object_set_new(doc, "inquiry_id",
+		json_integer((json_int_t)c->inquiry_id)) != 0) {
 		json_decref(doc);
 		return NULL;
 	}
@@ -686,6 +710,12 @@ output_json_candidate(const Tier__Candidate *c)
 static void
 output_more(FILE *f, const char *value)
 {
+	if (output_current == CFG_OUTPUT_CSV) {
+		/* A record of its own, under the label of the line above. */
+		const char *cells[2] = { "", value };
+		output_csv_record(f, cells, 2);
+		return;
+	}
 	fprintf(f, "%*s", OUTPUT_LABEL_WIDTH, "");
 	output_text(f, value);
 	fputc('\n', f);
@@ -760,6 +790,9 @@ output_candidate_fields(FILE *f, const Tier__Candidate *c)
 	if (*c->reason != '\0')
 		output_field(f, "reason", c->reason);
 	output_field(f, "proposed by", c->proposed_by);
+	if (c->inquiry_id != 0)
+		output_fieldf(f, "origin", "from inquiry %llu",
+		    (unsigned long long)c->inquiry_id);
 	if (*c->submitted_by != '\0')
 		output_field(f, "submitted by", c->submitted_by);
 	len = 0;
@@ -869,13 +902,14 @@ output_json_cycle(const Tier__Cycle *c)
 		}
 	}
 	if (p != NULL)
-		policy = json_pack("{s:f, s:f, s:f, s:o, s:o, s:o, s:i}",
+		policy = json_pack("{s:f, s:f, s:f, s:o, s:o, s:o, s:i, s:i}",
 		    "min_score", p->min_score, "cut_strategic",
 		    p->cut_strategic, "cut_key", p->cut_key, "chain_general",
 		    output_json_chain(p->chain_general), "chain_key",
 		    output_json_chain(p->chain_key), "chain_strategic",
 		    output_json_chain(p->chain_strategic), "step_limit_hours",
-		    (int)p->step_limit_hours);
+		    (int)p->step_limit_hours, "visit_limit_days",
+		    (int)p->visit_limit_days);
 	return json_pack("{s:I, s:o, s:i, s:o, s:o, s:o, s:i, s:I, s:o, s:o, "
 			 "s:o, s:o}",
 	    "id", (json_int_t)c->id, "bu", output_json_string(c->bu), "year",
@@ -925,9 +959,10 @@ output_json_customer(const Tier__Customer *c)
 
 	for (i = 0; rev != NULL && i < c->n_revenue; i++) {
 		if (json_array_append_new(
-			rev, json_pack("{s:i, s:I}", "year",
+			rev, json_pack("{s:i, s:I, s:I}", "year",
 				 (int)c->revenue[i]->year, "amount",
-				 (json_int_t)c->revenue[i]->amount)) != 0) {
+				 (json_int_t)c->revenue[i]->amount, "plan",
+				 (json_int_t)c->revenue[i]->plan)) != 0) {
 			json_decref(rev);
 			rev = NULL;
 		}
@@ -940,7 +975,7 @@ output_json_customer(const Tier__Customer *c)
 		}
 	}
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, "
-			 "s:I, s:o, s:o, s:o}",
+			 "s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
 	    "id", (json_int_t)c->id, "bu", output_json_string(c->bu), "name",
 	    output_json_string(c->name), "industry",
 	    output_json_string(c->industry), "region",
@@ -950,7 +985,12 @@ output_json_customer(const Tier__Customer *c)
 	    output_json_string(c->payment_terms), "revenue", rev, "version",
 	    (json_int_t)c->version, "updated_by",
 	    output_json_string(c->updated_by), "updated_at",
-	    output_json_time(c->updated_at), "missing", missing);
+	    output_json_time(c->updated_at), "missing", missing, "profile",
+	    output_json_string(c->profile), "key_people",
+	    output_json_string(c->key_people), "transaction_status",
+	    output_json_string(c->transaction_status), "grade",
+	    output_json_string(c->grade), "owner", output_json_string(c->owner),
+	    "completeness", (int)c->completeness);
 }
 
 json_t *

@@ -509,6 +509,9 @@ int cmd_user_parse_ttl(const char *text, uint32_t *out);
 /* Lower-case names as the CLI and JSON use them ("pending", "strategic",
  * "approve"); "" for no tier. */
 const char *output_candidate_state(Tier__CandidateState s);
+/* The table style of a state cell: approved good, pending warn, rejected
+ * bad, withdrawn dim. */
+enum output_style output_candidate_style(Tier__CandidateState s);
 const char *output_candidate_tier(Tier__TierLevel t);
 const char *output_candidate_action(Tier__CandidateAction a);
 /* A candidate as JSON, fields named as in the .proto. New reference or
@@ -558,6 +561,7 @@ int cmd_cycle_show_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_cycle_set_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_cycle_open_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_cycle_close_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_cycle_review_main(const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_cycle_derive_main(const struct cmd_entry *, int, char **, struct cfg *);
 
 /* Parses a decimal number from min to max, nothing else around it. Returns
@@ -595,6 +599,112 @@ int cmd_customer_show_main(
     const struct cmd_entry *, int, char **, struct cfg *);
 int cmd_customer_list_main(
     const struct cmd_entry *, int, char **, struct cfg *);
+/* Prints a customer as labelled lines or, in JSON mode, {"customer": ...}.
+ * Returns an exit code. */
+int cmd_customer_print(const struct cfg *c, const Tier__Customer *cu);
+/* Reads customer id into *resp, from the local copy when conn is NULL
+ * (--offline). Returns 0 or an exit code. */
+int cmd_customer_fetch(const struct cfg *c, struct conn **conn, uint64_t id,
+    Tier__Response **resp);
+
+/* cmd_grade.c ---------------------------------------------------------------*/
+
+int cmd_customer_grade_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_abc.c -----------------------------------------------------------------*/
+
+int cmd_customer_abc_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* cmd_csv.c -----------------------------------------------------------------*/
+
+int cmd_customer_import_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_customer_export_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_candidate_import_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_candidate_export_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_score_import_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_score_export_main(const struct cmd_entry *, int, char **, struct cfg *);
+
+/* csv.c ---------------------------------------------------------------------*/
+
+/*
+ * CSV files for import and export: encoding detection and conversion,
+ * records with their line numbers (libcsv), Excel-compatible output. The
+ * names avoid libcsv's own csv_* functions.
+ */
+
+enum csv_encoding {
+	CSV_ENCODING_UTF8,    /* valid UTF-8 (a BOM is allowed) */
+	CSV_ENCODING_GB18030, /* not UTF-8, but reads as GB18030 */
+	CSV_ENCODING_UNKNOWN, /* neither */
+};
+
+struct csv_detection {
+	enum csv_encoding encoding;
+	int bom;           /* starts with the UTF-8 BOM EF BB BF */
+	size_t bad_offset; /* first byte that is not UTF-8; SIZE_MAX if none */
+	size_t bad_line;   /* its 1-based line; 0 if none */
+};
+
+/* Decides how len bytes of data are encoded. A file with a UTF-8 BOM and
+ * invalid bytes is UNKNOWN: a BOM means UTF-8 was intended. */
+void csv_detect(const char *data, size_t len, struct csv_detection *out);
+/* The offset of the first byte of data that is not part of valid UTF-8
+ * (NUL counts as invalid), or SIZE_MAX. */
+size_t csv_utf8_invalid(const char *data, size_t len);
+/*
+ * Converts len bytes of data from encoding from (an iconv name) to UTF-8 in
+ * *out (malloc'd, NUL-terminated, *outlen bytes). Returns 0,
+ * ERR_INVALID_ARG with *bad the offset of the first byte that does not
+ * convert (or of a NUL), ERR_SYSTEM (iconv knows no such encoding) or
+ * ERR_ALLOC.
+ */
+int csv_to_utf8(const char *data, size_t len, const char *from, char **out,
+    size_t *outlen, size_t *bad);
+
+/* One record of a file. */
+struct csv_record {
+	size_t line;  /* 1-based line it starts on */
+	size_t n;     /* cells */
+	char **cells; /* NUL-terminated, malloc'd */
+};
+
+struct csv_rows {
+	struct csv_record *rec; /* in file order; blank lines are skipped */
+	size_t n, cap;
+};
+
+/*
+ * Reads RFC 4180 CSV (comma, double quotes, CRLF or LF; a leading UTF-8 BOM
+ * skipped; spaces around unquoted cells trimmed) from len bytes of UTF-8.
+ * Returns 0, ERR_INVALID_ARG with the line and what is wrong in why
+ * (malformed quoting), or ERR_ALLOC. csv_rows_free frees *out.
+ */
+int csv_read(const char *data, size_t len, struct csv_rows *out, char *why,
+    size_t why_len);
+void csv_rows_free(struct csv_rows *rows);
+/* Starts a file Excel opens as UTF-8: writes the BOM. Records follow with
+ * output_csv_record (RFC 4180 quoting, CRLF). */
+void csv_begin_excel(FILE *f);
+
+/* cmd_inquiry.c -------------------------------------------------------------*/
+
+int cmd_inquiry_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_list_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_show_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_summary_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_promote_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_serve_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_inquiry_decline_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_review_main(const struct cmd_entry *, int, char **, struct cfg *);
 
 /* cmd_delegate.c ------------------------------------------------------------*/
 
@@ -859,5 +969,39 @@ int sync_store_answer(
  * folding). Returns 0 with a heap string, or ERR_ALLOC.
  */
 int sync_norm_name(const char *name, char **out);
+
+/* cmd_visit.c ---------------------------------------------------------------*/
+
+int cmd_visit_add_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_visit_list_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_visit_plan_main(const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_visit_overdue_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+/* A visit and a complaint as JSON, fields named as in the .proto. New
+ * reference or NULL. */
+json_t *cmd_visit_json(const Tier__Visit *v);
+json_t *cmd_visit_json_complaint(const Tier__Complaint *k);
+/* customer show's part for the visit and complaint cards: labelled lines
+ * after the card, or (JSON) the whole document with the customer. The
+ * latter returns an exit code. */
+void cmd_visit_customer_fields(const Tier__CustomerResponse *r);
+int cmd_visit_customer_json(const Tier__CustomerResponse *r);
+/* Checks a "YYYY-MM-DD" option of self's command. Returns 0 or EXIT_USAGE
+ * after saying what is wrong. */
+int cmd_visit_date_option(
+    const struct cmd_entry *self, const char *flag, const char *text);
+
+/* cmd_complaint.c -----------------------------------------------------------*/
+
+int cmd_complaint_add_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_complaint_resolve_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+int cmd_complaint_list_main(
+    const struct cmd_entry *, int, char **, struct cfg *);
+/* Parses a category name ("quality", "service", "price", "delivery",
+ * "other"). Returns 0 or ERR_INVALID_ARG. */
+int cmd_complaint_parse_category(
+    const char *text, Tier__ComplaintCategory *out);
 
 #endif

@@ -339,11 +339,22 @@ watch_event_text(const Tier__Event *ev, char *buf, size_t size)
 		    ev->cycle->year,
 		    output_enum_name(&tier__cycle_state__descriptor,
 			ev->cycle->state, state, sizeof(state)));
+	} else if (ev->visit != NULL) {
+		watch_append(buf, size, &used, ": %s (%s) on %s by %s",
+		    ev->visit->customer, ev->visit->bu, ev->visit->visit_date,
+		    ev->visit->visitor);
+	} else if (ev->complaint != NULL) {
+		watch_append(buf, size, &used, ": %s (%s) now %s",
+		    ev->complaint->customer, ev->complaint->bu,
+		    output_enum_name(&tier__complaint_state__descriptor,
+			ev->complaint->state, state, sizeof(state)));
 	} else if (strcmp(ev->entity, "candidate") == 0 ||
 		   strcmp(ev->entity, "customer") == 0 ||
 		   strcmp(ev->entity, "cycle") == 0) {
 		watch_append(buf, size, &used, ": no longer visible to you");
 	}
+	if (ev->notify_user != NULL && *ev->notify_user != '\0')
+		watch_append(buf, size, &used, "; notify %s", ev->notify_user);
 	for (i = 0; i < ev->n_notify_roles; i++)
 		watch_append(buf, size, &used, "%s%s",
 		    i == 0 ? "; notify " : ", ",
@@ -381,6 +392,16 @@ watch_json_event(const Tier__Event *ev)
 		key = "cycle";
 		rec = ev->cycle != NULL ? output_json_cycle(ev->cycle)
 					: json_null();
+	} else if (strcmp(ev->entity, "visit") == 0 || ev->visit != NULL) {
+		key = "visit";
+		rec =
+		    ev->visit != NULL ? cmd_visit_json(ev->visit) : json_null();
+	} else if (strcmp(ev->entity, "complaint") == 0 ||
+		   ev->complaint != NULL) {
+		key = "complaint";
+		rec = ev->complaint != NULL
+			  ? cmd_visit_json_complaint(ev->complaint)
+			  : json_null();
 	}
 	/* Text from the server is valid UTF-8 (the server checks it). */
 	if (json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq)) ||
@@ -392,7 +413,10 @@ watch_json_event(const Tier__Event *ev)
 		o, "entity_id", json_integer((json_int_t)ev->entity_id)) ||
 	    json_object_set_new(o, "reason", json_string(ev->reason)) ||
 	    (key != NULL && json_object_set_new(o, key, rec)) ||
-	    json_object_set_new(o, "notify_roles", roles)) {
+	    json_object_set_new(o, "notify_roles", roles) ||
+	    (ev->notify_user != NULL && *ev->notify_user != '\0' &&
+		json_object_set_new(
+		    o, "notify_user", json_string(ev->notify_user)))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -413,6 +437,10 @@ watch_match(const struct watch_spec *s, const Tier__Event *ev)
 		bu = ev->customer->bu;
 	else if (ev->cycle != NULL)
 		bu = ev->cycle->bu;
+	else if (ev->visit != NULL)
+		bu = ev->visit->bu;
+	else if (ev->complaint != NULL)
+		bu = ev->complaint->bu;
 	/* A record that left the user's sight is shown: better one line too
 	 * many than a change missed. */
 	return s->bu == NULL || bu == NULL || strcmp(bu, s->bu) == 0;

@@ -93,6 +93,20 @@ as zhang.min queue
 as zhang.min candidate approve "$cand"
 step "tier targets --cycle $cycle"
 as zhang.min targets --cycle "$cycle"
+step "[li.wei] tier visit add; tier complaint add; tier customer show $cust"
+today=$(date -u +%Y-%m-%d)
+as li.wei visit add "$cust" --date "$today" --received-by '采购部 王经理' \
+	--content '新产品介绍' --progress 询价 --next "$(date -u -d '+30 days' +%Y-%m-%d)" >/dev/null
+as li.wei complaint add "$cust" --category delivery --description '交货延迟' \
+	--handling '已催货' >/dev/null
+as li.wei customer show "$cust"
+
+step "[li.wei] two more customers with revenue; tier customer abc --year 2026"
+as li.wei customer add --bu 传动 '江南泵业' --revenue 2026=2400000 >/dev/null
+as li.wei customer add --bu 传动 'Delta Motion GmbH' --revenue 2026=300000 >/dev/null
+as li.wei customer update "$cust" --revenue 2026=900000 >/dev/null
+as li.wei customer abc --bu 传动 --year 2026
+
 step "tier audit verify"
 ./build/tier audit verify
 

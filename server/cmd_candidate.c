@@ -461,6 +461,25 @@ cand_wire_allowed(struct cmd_candidate_actor *ac,
 	return 0;
 }
 
+/* Flags a candidate whose customer's archive card has empty fields. */
+static int
+cand_wire_card(
+    struct cmd_ctx *ctx, const struct store_candidate *c, Tier__Candidate *w)
+{
+	const char *card[CUSTOMER_CARD_FIELDS];
+	struct store_customer cu;
+	int r;
+
+	r = store_customer_get(
+	    ctx->srv->store, ctx->arena, c->customer_id, &cu);
+	if (r == ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	w->card_incomplete = cmd_customer_missing(&cu, card) > 0;
+	return 0;
+}
+
 Tier__Candidate *
 cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
     const struct store_candidate *c, const struct store_cycle *cy, int detail)
@@ -468,7 +487,8 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 	struct cmd_ctx *ctx = ac->ctx;
 	struct cand_sheet sh;
 	Tier__Candidate *w;
-	int pending_or_decided;
+	int64_t inquiry;
+	int pending_or_decided, r;
 
 	if ((w = arena_alloc(ctx->arena, sizeof(*w))) == NULL)
 		return NULL;
@@ -499,6 +519,13 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 	w->updated_at = c->updated_at;
 	w->pending_since = c->pending_since;
 	w->criteria_version = c->criteria_version;
+	r = store_inquiry_by_candidate(ctx->srv->store, c->id, &inquiry);
+	if (r == 0)
+		w->inquiry_id = (uint64_t)inquiry;
+	else if (r != ERR_NOT_FOUND)
+		return NULL;
+	if (cand_wire_card(ctx, c, w) != 0)
+		return NULL;
 	/* The chain belongs to a submission: shown while it is pending and
 	 * once it is decided. */
 	pending_or_decided =
@@ -861,7 +888,8 @@ cand_finish(struct cmd_candidate_actor *ac, const char *action, int64_t id,
  */
 static int
 cand_propose_taken(struct cmd_candidate_actor *ac, Tier__Response *resp,
-    const struct store_cycle *cy, const struct store_customer *cu)
+    const char *field, const struct store_cycle *cy,
+    const struct store_customer *cu)
 {
 	struct cmd_ctx *ctx = ac->ctx;
 	struct store_candidate other;
@@ -875,8 +903,7 @@ cand_propose_taken(struct cmd_candidate_actor *ac, Tier__Response *resp,
 		return r == ERR_NOT_FOUND ? ERR_INTERNAL : r;
 	if (cmd_candidate_sees(ac, other.segment_id))
 		return cmd_error(ctx, resp,
-		    TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS,
-		    "candidate_propose.customer_id",
+		    TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS, field,
 		    "one candidate per customer and cycle; tier candidate show "
 		    "ID shows it",
 		    "customer %lld (%s) is already candidate %lld of cycle "
@@ -884,11 +911,69 @@ cand_propose_taken(struct cmd_candidate_actor *ac, Tier__Response *resp,
 		    (long long)cu->id, cu->name, (long long)other.id,
 		    (long long)cy->id, cy->year);
 	return cmd_error(ctx, resp, TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS,
-	    "candidate_propose.customer_id",
+	    field,
 	    "one candidate per customer and cycle; ask the BU's VP about it",
 	    "customer %lld (%s) is already a candidate of cycle %lld (%u), in "
 	    "a segment outside your scope",
 	    (long long)cu->id, cu->name, (long long)cy->id, cy->year);
+}
+
+int
+cmd_candidate_propose_in(struct cmd_candidate_actor *ac, Tier__Response *resp,
+    const char *body, const struct store_cycle *cy,
+    const struct store_unit *seg, const struct store_customer *cu,
+    Tier__CandidateResponse **out)
+{
+	struct cmd_ctx *ctx = ac->ctx;
+	struct store *st = ctx->srv->store;
+	struct store_candidate c;
+	struct wf_facts f;
+	struct wf_outcome o;
+	char field[64];
+	int64_t other;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_UNSPECIFIED;
+	f.role = ctx->user->role;
+	f.in_scope = scope_sees_segment(ctx->scope, seg->id);
+	f.cycle_open = cy->state == TIER__CYCLE_STATE__CYCLE_STATE_OPEN;
+	if (workflow_check(
+		&f, TIER__CANDIDATE_ACTION__CANDIDATE_ACTION_PROPOSE, &o) != 0)
+		return cmd_error(ctx, resp, o.code, o.field,
+		    cy->state == TIER__CYCLE_STATE__CYCLE_STATE_DRAFTING
+			? "the BU VP opens the cycle with tier cycle open"
+			: NULL,
+		    "cannot propose in cycle %lld (%u): %s", (long long)cy->id,
+		    cy->year,
+		    cand_after_prefix(
+			o.message, "candidate does not exist yet; "));
+
+	memset(&c, 0, sizeof(c));
+	c.cycle_id = cy->id;
+	c.segment_id = seg->id;
+	c.customer_id = cu->id;
+	c.state = o.next;
+	c.criteria_version = cy->criteria_version;
+	c.proposed_by = ctx->user->id;
+	c.created_at = ctx->now;
+	r = store_candidate_find(st, cy->id, cu->id, &other);
+	if (r == 0)
+		r = ERR_EXISTS;
+	else if (r == ERR_NOT_FOUND)
+		r = store_candidate_insert(st, &c);
+	if (r == ERR_EXISTS) {
+		snprintf(field, sizeof(field), "%s.customer_id", body);
+		return cand_propose_taken(ac, resp, field, cy, cu);
+	}
+	if (r != 0)
+		return r;
+	if ((r = cand_finish(
+		 ac, "candidate.propose", c.id, cy, NULL, "", out)) != 0)
+		return r;
+	log_info("candidate %lld proposed by %s (cycle %lld, %s)",
+	    (long long)c.id, ctx->user->name, (long long)cy->id, seg->name);
+	return 0;
 }
 
 static int
@@ -901,10 +986,6 @@ cmd_candidate_propose(
 	struct store_cycle cy;
 	struct store_unit seg, bu;
 	struct store_customer cu;
-	struct store_candidate c;
-	struct wf_facts f;
-	struct wf_outcome o;
-	int64_t other;
 	int r;
 
 	if ((r = cmd_candidate_actor_load(ctx, &ac)) != 0)
@@ -962,49 +1043,8 @@ cmd_candidate_propose(
 		goto out;
 	}
 
-	memset(&f, 0, sizeof(f));
-	f.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_UNSPECIFIED;
-	f.role = ctx->user->role;
-	f.in_scope = scope_sees_segment(ctx->scope, seg.id);
-	f.cycle_open = cy.state == TIER__CYCLE_STATE__CYCLE_STATE_OPEN;
-	if (workflow_check(&f, TIER__CANDIDATE_ACTION__CANDIDATE_ACTION_PROPOSE,
-		&o) != 0) {
-		r = cmd_error(ctx, resp, o.code, o.field,
-		    cy.state == TIER__CYCLE_STATE__CYCLE_STATE_DRAFTING
-			? "the BU VP opens the cycle with tier cycle open"
-			: NULL,
-		    "cannot propose in cycle %lld (%u): %s", (long long)cy.id,
-		    cy.year,
-		    cand_after_prefix(
-			o.message, "candidate does not exist yet; "));
-		goto out;
-	}
-
-	memset(&c, 0, sizeof(c));
-	c.cycle_id = cy.id;
-	c.segment_id = seg.id;
-	c.customer_id = cu.id;
-	c.state = o.next;
-	c.criteria_version = cy.criteria_version;
-	c.proposed_by = ctx->user->id;
-	c.created_at = ctx->now;
-	r = store_candidate_find(st, cy.id, cu.id, &other);
-	if (r == 0)
-		r = ERR_EXISTS;
-	else if (r == ERR_NOT_FOUND)
-		r = store_candidate_insert(st, &c);
-	if (r == ERR_EXISTS) {
-		r = cand_propose_taken(&ac, resp, &cy, &cu);
-		goto out;
-	}
-	if (r != 0)
-		goto out;
-	r = cand_finish(&ac, "candidate.propose", c.id, &cy, NULL, "",
-	    &resp->candidate_propose);
-	if (r == 0)
-		log_info("candidate %lld proposed by %s (cycle %lld, %s)",
-		    (long long)c.id, ctx->user->name, (long long)cy.id,
-		    seg.name);
+	r = cmd_candidate_propose_in(&ac, resp, "candidate_propose", &cy, &seg,
+	    &cu, &resp->candidate_propose);
 out:
 	cmd_candidate_actor_release(&ac);
 	return r;
@@ -1205,6 +1245,13 @@ cmd_candidate_act(
 	    workflow_action_name(a->action));
 	r = cand_finish(
 	    &ac, action, c.id, &cy, before, a->reason, &resp->candidate_act);
+	/* The final approval makes the tier the customer's grade and the
+	 * development owner its owner, in the same transaction. */
+	if (r == 0 &&
+	    n.state == TIER__CANDIDATE_STATE__CANDIDATE_STATE_APPROVED &&
+	    c.state != TIER__CANDIDATE_STATE__CANDIDATE_STATE_APPROVED)
+		r = cmd_grade_from_candidate(
+		    ctx, c.customer_id, n.tier, n.owner_id, c.id);
 	if (r == 0)
 		log_info("candidate %lld: %s by %s%s%s (%s -> %s)",
 		    (long long)c.id, workflow_action_name(a->action),

@@ -100,6 +100,12 @@ cmd_customer_missing(
 		out[n++] = "payment_terms";
 	if (c->nrevenue == 0)
 		out[n++] = "revenue";
+	if (c->profile == NULL || c->profile[0] == '\0')
+		out[n++] = "profile";
+	if (c->key_people == NULL || c->key_people[0] == '\0')
+		out[n++] = "key_people";
+	if (c->transaction_status == NULL || c->transaction_status[0] == '\0')
+		out[n++] = "transaction_status";
 	return n;
 }
 
@@ -126,6 +132,13 @@ cmd_customer_to_wire(struct cmd_ctx *ctx, const struct store_customer *c)
 	w->contacts = arena_strdup(a, c->contacts);
 	w->credit_limit = c->credit_limit;
 	w->payment_terms = arena_strdup(a, c->payment_terms);
+	w->profile = arena_strdup(a, c->profile != NULL ? c->profile : "");
+	w->key_people =
+	    arena_strdup(a, c->key_people != NULL ? c->key_people : "");
+	w->transaction_status = arena_strdup(
+	    a, c->transaction_status != NULL ? c->transaction_status : "");
+	w->grade = arena_strdup(a, c->grade != NULL ? c->grade : "");
+	w->owner = cmd_cycle_user_name(ctx, c->owner_id);
 	w->version = (uint64_t)c->version;
 	w->updated_by = cmd_cycle_user_name(ctx, c->updated_by);
 	w->updated_at = c->updated_at;
@@ -135,7 +148,9 @@ cmd_customer_to_wire(struct cmd_ctx *ctx, const struct store_customer *c)
 	if (w->bu == NULL || w->name == NULL || w->industry == NULL ||
 	    w->region == NULL || w->size == NULL || w->contacts == NULL ||
 	    w->payment_terms == NULL || w->updated_by == NULL ||
-	    w->revenue == NULL || w->missing == NULL)
+	    w->revenue == NULL || w->missing == NULL || w->profile == NULL ||
+	    w->key_people == NULL || w->transaction_status == NULL ||
+	    w->grade == NULL || w->owner == NULL)
 		return NULL;
 	for (i = 0; i < c->nrevenue; i++) {
 		if ((y = arena_alloc(a, sizeof(*y))) == NULL)
@@ -143,6 +158,7 @@ cmd_customer_to_wire(struct cmd_ctx *ctx, const struct store_customer *c)
 		tier__revenue_year__init(y);
 		y->year = c->revenue[i].year;
 		y->amount = c->revenue[i].amount;
+		y->plan = c->revenue[i].plan;
 		w->revenue[i] = y;
 	}
 	w->n_revenue = c->nrevenue;
@@ -150,6 +166,8 @@ cmd_customer_to_wire(struct cmd_ctx *ctx, const struct store_customer *c)
 	for (i = 0; i < n; i++)
 		w->missing[i] = (char *)missing[i];
 	w->n_missing = n;
+	w->completeness =
+	    (uint32_t)((CUSTOMER_CARD_FIELDS - n) * 100 / CUSTOMER_CARD_FIELDS);
 	return w;
 }
 
@@ -161,20 +179,25 @@ customer_json(const struct store_customer *c, const char *bu)
 	size_t i;
 
 	for (i = 0; rev != NULL && i < c->nrevenue; i++) {
-		if (json_array_append_new(rev,
-			json_pack("{s:i, s:I}", "year", (int)c->revenue[i].year,
-			    "amount", (json_int_t)c->revenue[i].amount)) != 0) {
+		if (json_array_append_new(
+			rev, json_pack("{s:i, s:I, s:I}", "year",
+				 (int)c->revenue[i].year, "amount",
+				 (json_int_t)c->revenue[i].amount, "plan",
+				 (json_int_t)c->revenue[i].plan)) != 0) {
 			json_decref(rev);
 			return NULL;
 		}
 	}
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, "
-			 "s:I}",
+			 "s:I, s:s, s:s, s:s, s:s, s:I}",
 	    "id", (json_int_t)c->id, "bu", bu, "name", c->name, "industry",
 	    c->industry, "region", c->region, "size", c->size, "contacts",
 	    c->contacts, "credit_limit", (json_int_t)c->credit_limit,
 	    "payment_terms", c->payment_terms, "revenue", rev, "version",
-	    (json_int_t)c->version);
+	    (json_int_t)c->version, "profile", c->profile, "key_people",
+	    c->key_people, "transaction_status", c->transaction_status, "grade",
+	    c->grade != NULL ? c->grade : "", "owner_id",
+	    (json_int_t)c->owner_id);
 }
 
 /* Finds a BU by name as the user may see it; NOT_FOUND otherwise. */
@@ -217,6 +240,21 @@ customer_load(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
 	return r;
 }
 
+/* 1 for a transaction status the card accepts. */
+static int
+customer_status_valid(const char *s)
+{
+	static const char *const ok[] = { "", "none", "prospect", "active",
+		"dormant", "lost" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (strcmp(s, ok[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Checks the card of the request (body is "customer_add" or
  * "customer_update") and fills c from it: the strings stay the request's,
@@ -236,6 +274,8 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 		{ "size", w->size },
 		{ "contacts", w->contacts },
 		{ "payment_terms", w->payment_terms },
+		{ "profile", w->profile },
+		{ "key_people", w->key_people },
 	};
 	char field[64], *norm = NULL;
 	size_t i, j;
@@ -272,6 +312,16 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 		    "use at most 1000 characters without control characters",
 		    "the %s on the card is not acceptable", texts[i].name);
 	}
+	if (!customer_status_valid(w->transaction_status)) {
+		snprintf(field, sizeof(field), "%s.customer.transaction_status",
+		    body);
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
+		    "give none, prospect, active, dormant or lost (\"\" when "
+		    "not known)",
+		    "\"%.32s\" is not a transaction status",
+		    w->transaction_status);
+	}
 	if (w->credit_limit < 0) {
 		snprintf(
 		    field, sizeof(field), "%s.customer.credit_limit", body);
@@ -300,10 +350,10 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 			    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 			    "give years from 1900 to 2999",
 			    "%u is not a revenue year", y->year);
-		if (y->amount < 0)
+		if (y->amount < 0 || y->plan < 0)
 			return cmd_error(ctx, resp,
 			    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
-			    "revenue is an amount of 0 or more",
+			    "revenue and plan are amounts of 0 or more",
 			    "revenue for %u is negative", y->year);
 		for (j = 0; j < i; j++) {
 			if (c->revenue[j].year == y->year)
@@ -314,6 +364,7 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 		}
 		c->revenue[i].year = y->year;
 		c->revenue[i].amount = y->amount;
+		c->revenue[i].plan = y->plan;
 	}
 	c->nrevenue = w->n_revenue;
 	c->name = w->name;
@@ -323,6 +374,92 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 	c->contacts = w->contacts;
 	c->credit_limit = w->credit_limit;
 	c->payment_terms = w->payment_terms;
+	c->profile = w->profile;
+	c->key_people = w->key_people;
+	c->transaction_status = w->transaction_status;
+	return 0;
+}
+
+/* The amount of year in c, or -1 when c has no such year. */
+static int64_t
+customer_amount(const struct store_customer *c, uint32_t year)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && i < c->nrevenue; i++) {
+		if (c->revenue[i].year == year)
+			return c->revenue[i].amount;
+	}
+	return -1;
+}
+
+/* 1 when amount differs from base by more than pct percent of base. A base
+ * of 0 is no recorded volume (a year with a plan only): nothing to compare. */
+static int
+customer_marked(int64_t base, int64_t amount, long pct)
+{
+	long double diff = (long double)amount - (long double)base;
+
+	if (diff < 0)
+		diff = -diff;
+	if (base <= 0)
+		return 0;
+	return diff * 100 > (long double)pct * (long double)base;
+}
+
+/*
+ * A marked change in transaction volume needs a reason: a year of c whose
+ * amount is new or changed against before (NULL for a new customer) and
+ * differs by more than volume_change_percent from the year's old amount or
+ * from the previous year's amount on the card. Returns 0 or cmd_error's.
+ */
+static int
+customer_volume(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
+    const struct store_customer *before, const struct store_customer *c,
+    const char *reason)
+{
+	long pct = ctx->srv->cfg.volume_change_percent;
+	int64_t old, prev, base = 0;
+	char field[64], hint[160];
+	const char *what = NULL;
+	size_t i;
+
+	snprintf(field, sizeof(field), "%s.reason", body);
+	if (!cmd_org_text_valid(reason, CUSTOMER_TEXT_CHARS))
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
+		    "use at most 1000 characters without control characters",
+		    "the reason is not acceptable");
+	if (reason[strspn(reason, " ")] != '\0')
+		return 0;
+	for (i = 0; i < c->nrevenue && what == NULL; i++) {
+		const struct store_revenue *y = &c->revenue[i];
+
+		old = customer_amount(before, y->year);
+		if (old == y->amount)
+			continue;
+		prev = customer_amount(c, y->year - 1);
+		if (prev < 0)
+			prev = customer_amount(before, y->year - 1);
+		if (old >= 0 && customer_marked(old, y->amount, pct)) {
+			what = "its recorded amount";
+			base = old;
+		} else if (prev >= 0 && customer_marked(prev, y->amount, pct)) {
+			what = "the year before";
+			base = prev;
+		}
+		if (what == NULL)
+			continue;
+		snprintf(hint, sizeof(hint),
+		    "a change of more than %ld%% in transaction volume needs "
+		    "its reason: add --reason TEXT",
+		    pct);
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field, hint,
+		    "revenue %u changes from %lld (%s) to %lld: a marked "
+		    "change in transaction volume needs a reason",
+		    y->year, (long long)base, what, (long long)y->amount);
+	}
 	return 0;
 }
 
@@ -388,7 +525,10 @@ cmd_customer_add(
 	if ((r = customer_card(ctx, resp, "customer_add", w, &c)) != 0)
 		return r;
 	c.bu_id = bu.id;
-	if ((r = customer_unique(ctx, resp, "customer_add", &c, &bu)) != 0)
+	c.grade = "";
+	if ((r = customer_unique(ctx, resp, "customer_add", &c, &bu)) != 0 ||
+	    (r = customer_volume(ctx, resp, "customer_add", NULL, &c,
+		 req->customer_add->reason)) != 0)
 		return r;
 	c.updated_by = ctx->user->id;
 	c.updated_at = ctx->now;
@@ -396,8 +536,8 @@ cmd_customer_add(
 		return r;
 	if ((after = customer_json(&c, bu.name)) == NULL)
 		return ERR_ALLOC;
-	r = audit_record_json(
-	    ctx, "customer.add", "customer", c.id, NULL, after, "");
+	r = audit_record_json(ctx, "customer.add", "customer", c.id, NULL,
+	    after, req->customer_add->reason);
 	json_decref(after);
 	if (r != 0)
 		return r;
@@ -416,7 +556,10 @@ cmd_customer_get(
 	if ((r = customer_load(ctx, resp, req->customer_get->customer_id,
 		 "customer_get.customer_id", &c)) != 0)
 		return r;
-	return customer_respond(ctx, &c, &resp->customer_get);
+	if ((r = customer_respond(ctx, &c, &resp->customer_get)) != 0)
+		return r;
+	/* The visit and complaint cards (cmd_visit.c). */
+	return cmd_visit_customer_cards(ctx, c.id, resp->customer_get);
 }
 
 /* Refuses a change while a candidate of the customer awaits approval. */
@@ -506,7 +649,11 @@ cmd_customer_update(
 		return r;
 	c.id = before.id;
 	c.bu_id = bu.id;
-	if ((r = customer_unique(ctx, resp, "customer_update", &c, &bu)) != 0)
+	c.grade = before.grade;
+	c.owner_id = before.owner_id;
+	if ((r = customer_unique(ctx, resp, "customer_update", &c, &bu)) != 0 ||
+	    (r = customer_volume(
+		 ctx, resp, "customer_update", &before, &c, a->reason)) != 0)
 		return r;
 	c.version = before.version + 1;
 	c.updated_by = ctx->user->id;
@@ -519,8 +666,8 @@ cmd_customer_update(
 		r = ERR_ALLOC;
 		goto out;
 	}
-	if ((r = audit_record_json(
-		 ctx, "customer.update", "customer", c.id, jb, ja, "")) != 0)
+	if ((r = audit_record_json(ctx, "customer.update", "customer", c.id, jb,
+		 ja, a->reason)) != 0)
 		goto out;
 	r = customer_respond(ctx, &c, &resp->customer_update);
 out:
@@ -569,6 +716,7 @@ cmd_customer_list(
 	const Tier__CustomerListRequest *a = req->customer_list;
 	struct customer_page pg;
 	struct store_unit bu;
+	const char *grade = NULL;
 	char *search = NULL;
 	int r;
 
@@ -581,6 +729,15 @@ cmd_customer_list(
 	if (a->bu[0] != '\0' && (r = customer_find_bu(ctx, resp, a->bu,
 				     "customer_list.bu", &bu)) != 0)
 		return r;
+	if (a->grade[0] != '\0') {
+		grade = strcmp(a->grade, "none") == 0 ? "" : a->grade;
+		if (grade[0] != '\0' && cmd_grade_of_name(grade) < 0)
+			return cmd_error(ctx, resp,
+			    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+			    "customer_list.grade",
+			    "give potential, general, key, strategic or none",
+			    "\"%.32s\" is not a grade", a->grade);
+	}
 	if ((r = customer_norm_name(a->search, &search)) != 0)
 		return r == ERR_INVALID_ARG
 			   ? cmd_error(ctx, resp,
@@ -595,7 +752,7 @@ cmd_customer_list(
 	if ((pg.out->customers = arena_alloc(
 		 ctx->arena, pg.limit * sizeof(*pg.out->customers))) == NULL)
 		goto out;
-	r = store_customer_each(ctx->srv->store, bu.id, search,
+	r = store_customer_each(ctx->srv->store, bu.id, search, grade,
 	    a->page_after > INT64_MAX ? INT64_MAX : (int64_t)a->page_after,
 	    customer_page_add, &pg);
 	if (r < 0)
@@ -652,3 +809,9 @@ const struct cmd_entry cmd_customer_update_entry = {
 	.roles = CUSTOMER_WRITERS,
 	.handler = cmd_customer_update,
 };
+
+json_t *
+cmd_customer_json(const struct store_customer *c, const char *bu)
+{
+	return customer_json(c, bu);
+}

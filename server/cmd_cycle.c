@@ -36,6 +36,8 @@ cycle_state_name(Tier__CycleState s)
 		return "open";
 	case TIER__CYCLE_STATE__CYCLE_STATE_CLOSED:
 		return "closed";
+	case TIER__CYCLE_STATE__CYCLE_STATE_REVIEWED:
+		return "reviewed";
 	default:
 		return "unspecified";
 	}
@@ -80,15 +82,16 @@ cmd_cycle_writable(
 {
 	char hint[128];
 
-	if (c->state != TIER__CYCLE_STATE__CYCLE_STATE_CLOSED)
+	if (c->state != TIER__CYCLE_STATE__CYCLE_STATE_CLOSED &&
+	    c->state != TIER__CYCLE_STATE__CYCLE_STATE_REVIEWED)
 		return 0;
 	snprintf(hint, sizeof(hint),
 	    "derive next year's cycle from it: tier cycle derive %lld "
 	    "--year %u --reason TEXT",
 	    (long long)c->id, c->year + 1);
 	return cmd_error(ctx, resp, TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
-	    "", hint, "cycle %lld (%u) is closed; nothing in it can change",
-	    (long long)c->id, c->year);
+	    "", hint, "cycle %lld (%u) is %s; nothing in it can change",
+	    (long long)c->id, c->year, cycle_state_name(c->state));
 }
 
 int
@@ -196,6 +199,8 @@ cmd_cycle_to_wire(
 	w->year = c->year;
 	w->state = c->state;
 	w->policy = cycle_policy_to_wire(ctx->arena, c);
+	if (w->policy != NULL) /* kept by cmd_visit.c */
+		w->policy->visit_limit_days = cmd_visit_limit_days(ctx, c->id);
 	w->criteria_version = c->criteria_version;
 	w->version = (uint64_t)c->version;
 	w->derived_from = (uint64_t)c->derived_from;
@@ -568,6 +573,13 @@ cycle_policy_apply(struct cmd_ctx *ctx, Tier__Response *resp,
 		    "give at most 8784 hours (a year); 0 means 72",
 		    "a step limit of %u hours is too long",
 		    p->step_limit_hours);
+	if (p->visit_limit_days > 3660)
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+		    "cycle_update.policy.visit_limit_days",
+		    "give at most 3660 days (ten years); 0 means 90",
+		    "a visit limit of %u days is too long",
+		    p->visit_limit_days);
 	for (i = 0; i < 3; i++) {
 		next[i] = c->chains[chains[i].tier];
 		if ((r = cycle_chain_check(
@@ -655,6 +667,9 @@ cmd_cycle_update(
 	c.updated_at = ctx->now;
 	if ((r = store_cycle_update(st, &c)) != 0)
 		goto out;
+	if (a->policy != NULL && (r = store_visit_limit_set(st, c.id,
+				      a->policy->visit_limit_days)) != 0)
+		goto out;
 	for (i = 0; i < a->n_quotas; i++) {
 		if ((r = store_cycle_quota_set(
 			 st, c.id, segs[i], a->quotas[i]->quota)) != 0)
@@ -666,6 +681,55 @@ cmd_cycle_update(
 out:
 	free(segs);
 	return r;
+}
+
+/*
+ * cmd_cycle_load_change for REVIEW, the one change of a closed cycle: the
+ * whole BU in scope, the cycle closed (not yet reviewed), the version the
+ * cycle's.
+ */
+static int
+cycle_load_review(struct cmd_ctx *ctx, Tier__Response *resp,
+    const Tier__CycleTransitionRequest *a, struct store_cycle *out)
+{
+	char hint[96];
+	int r;
+
+	if ((r = cmd_cycle_load(ctx, resp, a->cycle_id,
+		 "cycle_transition.cycle_id", out)) != 0)
+		return r;
+	if (!scope_covers_bu(ctx->scope, out->bu_id))
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED,
+		    "cycle_transition.cycle_id", "ask the BU's VP",
+		    "changing cycle %lld needs all of its BU in your scope",
+		    (long long)out->id);
+	if (out->state != TIER__CYCLE_STATE__CYCLE_STATE_CLOSED) {
+		snprintf(hint, sizeof(hint),
+		    out->state == TIER__CYCLE_STATE__CYCLE_STATE_REVIEWED
+			? "tier review --cycle %lld shows the review"
+			: "close it first: tier cycle close %lld",
+		    (long long)out->id);
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+		    "cycle_transition.action", hint,
+		    "cycle %lld (%u) is %s; only a closed cycle can be marked "
+		    "reviewed",
+		    (long long)out->id, out->year,
+		    cycle_state_name(out->state));
+	}
+	if (a->version == 0)
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+		    "cycle_transition.version",
+		    "send the version you last saw (tier cycle show shows it)",
+		    "a change to cycle %lld needs its version",
+		    (long long)out->id);
+	if ((int64_t)a->version != out->version)
+		return cmd_conflict(ctx, resp, "cycle", out->id,
+		    (uint64_t)out->version, a->version, out->updated_by,
+		    out->updated_at);
+	return 0;
 }
 
 static int
@@ -681,16 +745,24 @@ cmd_cycle_transition(
 	int r;
 
 	if (a->action != TIER__CYCLE_ACTION__CYCLE_ACTION_OPEN &&
-	    a->action != TIER__CYCLE_ACTION__CYCLE_ACTION_CLOSE)
+	    a->action != TIER__CYCLE_ACTION__CYCLE_ACTION_CLOSE &&
+	    a->action != TIER__CYCLE_ACTION__CYCLE_ACTION_REVIEW)
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
-		    "cycle_transition.action", "open or close",
+		    "cycle_transition.action", "open, close or review",
 		    "a cycle transition needs an action");
-	if ((r = cmd_cycle_load_change(ctx, resp, a->cycle_id, a->version,
-		 "cycle_transition", &before)) != 0)
+	if (a->action == TIER__CYCLE_ACTION__CYCLE_ACTION_REVIEW)
+		r = cycle_load_review(ctx, resp, a, &before);
+	else
+		r = cmd_cycle_load_change(ctx, resp, a->cycle_id, a->version,
+		    "cycle_transition", &before);
+	if (r != 0)
 		return r;
 	c = before;
-	if (a->action == TIER__CYCLE_ACTION__CYCLE_ACTION_OPEN) {
+	if (a->action == TIER__CYCLE_ACTION__CYCLE_ACTION_REVIEW) {
+		action = "cycle.review";
+		c.state = TIER__CYCLE_STATE__CYCLE_STATE_REVIEWED;
+	} else if (a->action == TIER__CYCLE_ACTION__CYCLE_ACTION_OPEN) {
 		action = "cycle.open";
 		if (before.state != TIER__CYCLE_STATE__CYCLE_STATE_DRAFTING)
 			return cmd_error(ctx, resp,

@@ -29,6 +29,9 @@ config_defaults(struct config *cfg)
 	cfg->feed_max_buffer = 1 << 20;
 	cfg->feed_escalation_check = 60;
 	cfg->feed_step_limit_scale = 3600;
+	cfg->volume_change_percent = 30;
+	cfg->abc_a = 75;
+	cfg->abc_b = 20;
 }
 
 /* Parses a whole decimal number in [min, max]. */
@@ -97,6 +100,12 @@ config_set(struct config *cfg, const char *section, const char *key,
 		CFG_NUMBER(feed_escalation_check, 1, 86400);
 	else if (CFG_IS("feed", "step_limit_scale"))
 		CFG_NUMBER(feed_step_limit_scale, 1, 3600);
+	else if (CFG_IS("policy", "volume_change_percent"))
+		CFG_NUMBER(volume_change_percent, 1, 1000);
+	else if (CFG_IS("policy", "abc_a"))
+		CFG_NUMBER(abc_a, 1, 100);
+	else if (CFG_IS("policy", "abc_b"))
+		CFG_NUMBER(abc_b, 0, 99);
 	else if (CFG_IS("log", "level")) {
 		if (log_level_parse(value, &cfg->log_level) != 0) {
 			snprintf(why, why_len,

@@ -42,11 +42,28 @@ extern const struct cmd_entry cmd_customer_add_entry;
 extern const struct cmd_entry cmd_customer_get_entry;
 extern const struct cmd_entry cmd_customer_list_entry;
 extern const struct cmd_entry cmd_customer_update_entry;
+extern const struct cmd_entry cmd_customer_grade_entry;
+extern const struct cmd_entry cmd_abc_entry;
 extern const struct cmd_entry cmd_delegation_add_entry;
 extern const struct cmd_entry cmd_delegation_list_entry;
 extern const struct cmd_entry cmd_subscribe_entry;
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_feed_read_entry;
+extern const struct cmd_entry cmd_visit_add_entry;
+extern const struct cmd_entry cmd_visit_list_entry;
+extern const struct cmd_entry cmd_visit_plan_entry;
+extern const struct cmd_entry cmd_visit_overdue_entry;
+extern const struct cmd_entry cmd_complaint_add_entry;
+extern const struct cmd_entry cmd_complaint_resolve_entry;
+extern const struct cmd_entry cmd_complaint_list_entry;
+extern const struct cmd_entry cmd_inquiry_add_entry;
+extern const struct cmd_entry cmd_inquiry_get_entry;
+extern const struct cmd_entry cmd_inquiry_list_entry;
+extern const struct cmd_entry cmd_inquiry_decide_entry;
+extern const struct cmd_entry cmd_inquiry_summary_entry;
+extern const struct cmd_entry cmd_review_entry;
+extern const struct cmd_entry cmd_import_chunk_entry;
+extern const struct cmd_entry cmd_import_commit_entry;
 
 const struct cmd_entry *const dispatch_table[] = {
 	&cmd_status_entry,
@@ -77,11 +94,28 @@ const struct cmd_entry *const dispatch_table[] = {
 	&cmd_customer_get_entry,
 	&cmd_customer_list_entry,
 	&cmd_customer_update_entry,
+	&cmd_customer_grade_entry,
+	&cmd_abc_entry,
 	&cmd_delegation_add_entry,
 	&cmd_delegation_list_entry,
 	&cmd_subscribe_entry,
 	&cmd_ping_entry,
 	&cmd_feed_read_entry,
+	&cmd_visit_add_entry,
+	&cmd_visit_list_entry,
+	&cmd_visit_plan_entry,
+	&cmd_visit_overdue_entry,
+	&cmd_complaint_add_entry,
+	&cmd_complaint_resolve_entry,
+	&cmd_complaint_list_entry,
+	&cmd_inquiry_add_entry,
+	&cmd_inquiry_get_entry,
+	&cmd_inquiry_list_entry,
+	&cmd_inquiry_decide_entry,
+	&cmd_inquiry_summary_entry,
+	&cmd_review_entry,
+	&cmd_import_chunk_entry,
+	&cmd_import_commit_entry,
 	NULL,
 };
 

@@ -4,6 +4,8 @@
  * their cycle's step limit and, once per submission and step, records a
  * candidate.escalate audit entry by the server itself. The write commits
  * like any other; the feed then tells the step's role and the role above.
+ * The same pass records customer.visit_overdue for targets not visited for
+ * longer than their cycle's visit limit (cmd_visit_escalate).
  */
 #include "tierd.h"
 
@@ -122,7 +124,7 @@ escalate_run(struct server *srv, int64_t now, size_t *count)
 	struct store_overdue *rows = NULL;
 	struct arena *a = NULL;
 	struct cmd_ctx ctx;
-	size_t i, n = 0;
+	size_t i, n = 0, visits = 0;
 	int r;
 
 	*count = 0;
@@ -139,6 +141,9 @@ escalate_run(struct server *srv, int64_t now, size_t *count)
 	    st, a, now, srv->cfg.feed_step_limit_scale, &rows, &n);
 	for (i = 0; r == 0 && i < n; i++)
 		r = escalate_one(&ctx, &rows[i]);
+	/* Targets not visited for longer than their limit (cmd_visit.c). */
+	if (r == 0 && (r = cmd_visit_escalate(&ctx, &visits)) == 0)
+		n += visits;
 	if (r == 0 && n > 0)
 		r = store_commit(st);
 	if (r != 0 || n == 0) {

@@ -77,6 +77,9 @@ feed_match(const struct feed_filter *f, const struct feed_facts *e,
 		break;
 	case FEED_KIND_CUSTOMER:
 	case FEED_KIND_CYCLE:
+	case FEED_KIND_INQUIRY:
+	case FEED_KIND_VISIT:
+	case FEED_KIND_COMPLAINT:
 		seen = e->exists && scope_sees_bu(v->scope, e->bu_id);
 		break;
 	default:

@@ -19,6 +19,9 @@ static const struct {
 	{ "candidate", FEED_KIND_CANDIDATE },
 	{ "customer", FEED_KIND_CUSTOMER },
 	{ "cycle", FEED_KIND_CYCLE },
+	{ "inquiry", FEED_KIND_INQUIRY },
+	{ "visit", FEED_KIND_VISIT },
+	{ "complaint", FEED_KIND_COMPLAINT },
 };
 
 static enum feed_kind
@@ -101,9 +104,28 @@ feed_event_notify(struct feed_entry *x)
 	json_decref(j);
 }
 
+/* The owner a customer.visit_overdue entry tells ("notify_user" of its
+ * after JSON), into the batch's arena. */
+static int
+feed_event_notify_user(struct arena *a, struct feed_entry *x)
+{
+	const char *name;
+	json_t *j;
+	int r = 0;
+
+	if ((j = json_loads(x->row.after, 0, NULL)) == NULL)
+		return 0;
+	name = json_string_value(json_object_get(j, "notify_user"));
+	if (name != NULL && name[0] != '\0' &&
+	    (x->notify_user = arena_strdup(a, name)) == NULL)
+		r = ERR_ALLOC;
+	json_decref(j);
+	return r;
+}
+
 /* Fills the facts of x from where its record sits now. */
 static int
-feed_event_facts(struct store *st, struct feed_entry *x)
+feed_event_facts(struct store *st, struct arena *a, struct feed_entry *x)
 {
 	struct store_audit_place pl;
 	int r;
@@ -121,6 +143,8 @@ feed_event_facts(struct store *st, struct feed_entry *x)
 	x->facts.segment_id = pl.segment_id;
 	x->facts.bu_id = pl.bu_id;
 	x->facts.cycle_id = pl.cycle_id;
+	if (strcmp(x->row.action, "customer.visit_overdue") == 0)
+		return feed_event_notify_user(a, x);
 	if (x->facts.kind != FEED_KIND_CANDIDATE)
 		return 0;
 	x->facts.queue_roles =
@@ -149,7 +173,7 @@ feed_batch_read(struct store *st, struct arena *arena, int64_t after,
 	if (r < 0)
 		return r;
 	for (i = 0; i < b->n; i++) {
-		if ((r = feed_event_facts(st, &b->e[i])) != 0)
+		if ((r = feed_event_facts(st, arena, &b->e[i])) != 0)
 			return r;
 	}
 	return 0;
@@ -233,6 +257,22 @@ feed_event_load(struct store *st, struct arena *a, struct feed_entry *x)
 			return ERR_ALLOC;
 		r = store_cycle_get(st, id, x->cycle);
 		break;
+	case FEED_KIND_INQUIRY:
+		if ((x->inquiry = arena_alloc(a, sizeof(*x->inquiry))) == NULL)
+			return ERR_ALLOC;
+		r = store_inquiry_get(st, a, id, x->inquiry);
+		break;
+	case FEED_KIND_VISIT:
+		if ((x->visit = arena_alloc(a, sizeof(*x->visit))) == NULL)
+			return ERR_ALLOC;
+		r = store_visit_get(st, a, id, x->visit);
+		break;
+	case FEED_KIND_COMPLAINT:
+		if ((x->complaint = arena_alloc(a, sizeof(*x->complaint))) ==
+		    NULL)
+			return ERR_ALLOC;
+		r = store_complaint_get(st, a, id, x->complaint);
+		break;
 	default:
 		break;
 	}
@@ -240,6 +280,9 @@ feed_event_load(struct store *st, struct arena *a, struct feed_entry *x)
 		x->candidate = NULL;
 		x->cycle = NULL;
 		x->customer = NULL;
+		x->inquiry = NULL;
+		x->visit = NULL;
+		x->complaint = NULL;
 		r = 0;
 	}
 	if (r == 0)
@@ -268,6 +311,21 @@ feed_event_snapshot(
 		if (x->cycle == NULL)
 			return 0;
 		return cmd_cycle_to_wire(&v->ctx, x->cycle, &ev->cycle);
+	case FEED_KIND_INQUIRY:
+		if (x->inquiry == NULL)
+			return 0;
+		ev->inquiry = cmd_inquiry_to_wire(&v->ctx, x->inquiry);
+		return ev->inquiry != NULL ? 0 : ERR_ALLOC;
+	case FEED_KIND_VISIT:
+		if (x->visit == NULL)
+			return 0;
+		ev->visit = cmd_visit_to_wire(&v->ctx, x->visit);
+		return ev->visit != NULL ? 0 : ERR_ALLOC;
+	case FEED_KIND_COMPLAINT:
+		if (x->complaint == NULL)
+			return 0;
+		ev->complaint = cmd_complaint_to_wire(&v->ctx, x->complaint);
+		return ev->complaint != NULL ? 0 : ERR_ALLOC;
 	default:
 		return 0;
 	}
@@ -297,6 +355,8 @@ feed_event_build(struct feed_view *v, const struct feed_filter *flt,
 	ev->entity = (char *)x->row.entity;
 	ev->entity_id = (uint64_t)x->row.entity_id;
 	ev->reason = (char *)x->row.reason;
+	if (x->notify_user != NULL)
+		ev->notify_user = (char *)x->notify_user;
 	if (x->nnotify > 0) {
 		ev->notify_roles =
 		    arena_alloc(a, x->nnotify * sizeof(*ev->notify_roles));

@@ -28,25 +28,27 @@
 #define SESSION_LINGER_SECONDS 5
 
 struct session {
-	LIST_ENTRY(session) entry;  /* in server.sessions */
-	struct server *srv;         /* owner */
-	struct bufferevent *bev;    /* the socket and its buffers */
-	enum session_state state;   /* see session_set_state */
-	uint64_t serial;            /* per-process number, for logs */
-	char peer[64];              /* "ip:port" */
-	struct noise_hs *hs;        /* during SESSION_HANDSHAKE only */
-	struct channel *ch;         /* after the handshake */
-	uint8_t peer_key[KEYS_LEN]; /* static key proven in the handshake */
-	struct store_user user;     /* valid in SESSION_AUTHENTICATED */
-	struct event *timer;        /* handshake, idle (or, subscribed,
-				       silence) or linger deadline */
-	struct event *heartbeat;    /* subscribed: next Heartbeat is due */
-	struct event *deferred;     /* runs session_deferred_cb */
-	int busy;                   /* a request waits in the commit queue */
-	int want_free;              /* free at the next deferred run */
-	const char *close_reason;   /* first reason given to session_close */
-	struct feed_sub *sub;       /* the subscription, owned by feed.c */
-	long heartbeat_seconds;     /* while subscribed */
+	LIST_ENTRY(session) entry;   /* in server.sessions */
+	struct server *srv;          /* owner */
+	struct bufferevent *bev;     /* the socket and its buffers */
+	enum session_state state;    /* see session_set_state */
+	uint64_t serial;             /* per-process number, for logs */
+	char peer[64];               /* "ip:port" */
+	struct noise_hs *hs;         /* during SESSION_HANDSHAKE only */
+	struct channel *ch;          /* after the handshake */
+	uint8_t peer_key[KEYS_LEN];  /* static key proven in the handshake */
+	struct store_user user;      /* valid in SESSION_AUTHENTICATED */
+	struct event *timer;         /* handshake, idle (or, subscribed,
+					silence) or linger deadline */
+	struct event *heartbeat;     /* subscribed: next Heartbeat is due */
+	struct event *deferred;      /* runs session_deferred_cb */
+	int busy;                    /* a request waits in the commit queue */
+	int want_free;               /* free at the next deferred run */
+	const char *close_reason;    /* first reason given to session_close */
+	struct feed_sub *sub;        /* the subscription, owned by feed.c */
+	long heartbeat_seconds;      /* while subscribed */
+	struct import_stage *import; /* rows of an import being sent, owned
+					(cmd_import.c) */
 };
 
 static const char *const session_state_names[] = {
@@ -201,6 +203,7 @@ session_free(struct session *s)
 {
 	if (s->sub != NULL)
 		feed_unsubscribe(s->sub);
+	import_stage_free(s->import);
 	LIST_REMOVE(s, entry);
 	s->srv->nsessions--;
 	log_debug(
@@ -362,6 +365,18 @@ struct feed_sub *
 session_feed(const struct session *s)
 {
 	return s->sub;
+}
+
+struct import_stage *
+session_import(const struct session *s)
+{
+	return s->import;
+}
+
+void
+session_set_import(struct session *s, struct import_stage *st)
+{
+	s->import = st;
 }
 
 void

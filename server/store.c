@@ -219,6 +219,168 @@ static const char *const store_migrations[] = {
 	 */
 	("ALTER TABLE candidates ADD COLUMN escalated_step INTEGER NOT NULL "
 	 "DEFAULT -1;"),
+
+	/*
+	 * 4: the rest of the archive card (profile, key people, transaction
+	 * status), the grade and development owner a customer holds (set by
+	 * hand or by the final approval of a candidate; owner_id 0 for none),
+	 * and the planned revenue of each year.
+	 */
+	("ALTER TABLE customers ADD COLUMN profile TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE customers ADD COLUMN key_people TEXT NOT NULL "
+	 "DEFAULT '';"
+	 "ALTER TABLE customers ADD COLUMN transaction_status TEXT NOT NULL "
+	 "DEFAULT '';"
+	 "ALTER TABLE customers ADD COLUMN grade TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE customers ADD COLUMN owner_id INTEGER NOT NULL "
+	 "DEFAULT 0;"
+	 "ALTER TABLE revenue ADD COLUMN plan INTEGER NOT NULL DEFAULT 0;"),
+
+	/*
+	 * 5: the visit card and the complaint card of a customer, the visit
+	 * limit of a cycle's policy (0 means 90 days), and which overdue
+	 * period of a target was already announced: visit_alerts holds the
+	 * last visit date ('' for none) the alert was raised for, so a new
+	 * visit starts a new period.
+	 */
+	"CREATE TABLE visits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  visit_date TEXT NOT NULL," /* YYYY-MM-DD */
+	"  visitor_id INTEGER NOT NULL REFERENCES users(id),"
+	"  received_by TEXT NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  progress TEXT NOT NULL DEFAULT '',"
+	"  next_visit TEXT NOT NULL DEFAULT ''," /* YYYY-MM-DD or '' */
+	"  created_by INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX visits_customer ON visits(customer_id, visit_date);"
+	"CREATE INDEX visits_date ON visits(visit_date);"
+	"CREATE TABLE complaints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  opened_on TEXT NOT NULL," /* YYYY-MM-DD */
+	"  category INTEGER NOT NULL CHECK (category BETWEEN 1 AND 5),"
+	"  description TEXT NOT NULL,"
+	"  handling TEXT NOT NULL DEFAULT '',"
+	"  resolution TEXT NOT NULL DEFAULT '',"
+	"  state INTEGER NOT NULL CHECK (state IN (1, 2)),"
+	"  opened_by INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  resolved_by INTEGER REFERENCES users(id),"
+	"  resolved_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX complaints_customer ON complaints(customer_id, state);"
+	"CREATE INDEX complaints_opened ON complaints(opened_on);"
+	"CREATE TABLE visit_alerts ("
+	"  customer_id INTEGER PRIMARY KEY REFERENCES customers(id),"
+	"  last_visit TEXT NOT NULL,"
+	"  raised_at INTEGER NOT NULL"
+	");"
+	"ALTER TABLE cycles ADD COLUMN visit_limit_days INTEGER NOT NULL "
+	"DEFAULT 0;",
+
+	/*
+	 * 6: inquiries. One row per inbound inquiry of a BU; the marketing
+	 * head's decision (outcome 1 open, 2 promoted, 3 served, 4 declined)
+	 * is written into it once. A promoted inquiry names its candidate:
+	 * the link a candidate is shown with ("from inquiry N").
+	 */
+	"CREATE TABLE inquiries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  bu_id INTEGER NOT NULL REFERENCES units(id),"
+	"  segment_id INTEGER REFERENCES units(id),"
+	"  channel INTEGER NOT NULL,"
+	"  received_on TEXT NOT NULL," /* YYYY-MM-DD */
+	"  caller TEXT NOT NULL,"
+	"  company TEXT NOT NULL,"
+	"  request TEXT NOT NULL,"
+	"  handling TEXT NOT NULL DEFAULT '',"
+	"  outcome INTEGER NOT NULL DEFAULT 1,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  customer_id INTEGER REFERENCES customers(id),"
+	"  candidate_id INTEGER REFERENCES candidates(id),"
+	"  cycle_id INTEGER REFERENCES cycles(id),"
+	"  logged_by INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  decided_by INTEGER REFERENCES users(id),"
+	"  decided_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX inquiries_bu ON inquiries(bu_id, received_on);"
+	"CREATE UNIQUE INDEX inquiries_candidate ON inquiries(candidate_id)"
+	"  WHERE candidate_id IS NOT NULL;"
+	"CREATE INDEX inquiries_cycle ON inquiries(cycle_id)"
+	"  WHERE cycle_id IS NOT NULL;",
+
+	/*
+	 * 7: ranks by counting. How many ranked candidates (completely
+	 * scored, not rejected (5) or withdrawn (6)) each segment of a cycle
+	 * has at each score, kept by triggers in the same transaction as the
+	 * change: a rank is one plus the candidates above, summed over the
+	 * distinct scores above instead of counted over the candidates
+	 * (store_candidate.c). Likewise how many candidates each segment of
+	 * a cycle has in each state, the total of a list. And the order of a
+	 * candidate list, so that a page is read in order rather than sorted
+	 * out of the whole cycle.
+	 */
+	"CREATE TABLE candidate_rank_counts ("
+	"  cycle_id INTEGER NOT NULL,"
+	"  score REAL NOT NULL,"
+	"  segment_id INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, score, segment_id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO candidate_rank_counts SELECT cycle_id, score, segment_id,"
+	"  count(*) FROM candidates"
+	"  WHERE score_complete AND state NOT IN (5, 6)"
+	"  GROUP BY cycle_id, score, segment_id;"
+	"CREATE TRIGGER candidates_rank_insert AFTER INSERT ON candidates"
+	"  WHEN NEW.score_complete AND NEW.state NOT IN (5, 6) BEGIN"
+	"  INSERT INTO candidate_rank_counts VALUES (NEW.cycle_id, NEW.score,"
+	"  NEW.segment_id, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER candidates_rank_delete AFTER DELETE ON candidates"
+	"  WHEN OLD.score_complete AND OLD.state NOT IN (5, 6) BEGIN"
+	"  UPDATE candidate_rank_counts SET n = n - 1 WHERE cycle_id ="
+	"  OLD.cycle_id AND score = OLD.score AND segment_id = OLD.segment_id;"
+	"  END;"
+	"CREATE TRIGGER candidates_rank_leave AFTER UPDATE OF cycle_id,"
+	"  segment_id, score, score_complete, state ON candidates"
+	"  WHEN OLD.score_complete AND OLD.state NOT IN (5, 6) BEGIN"
+	"  UPDATE candidate_rank_counts SET n = n - 1 WHERE cycle_id ="
+	"  OLD.cycle_id AND score = OLD.score AND segment_id = OLD.segment_id;"
+	"  END;"
+	"CREATE TRIGGER candidates_rank_enter AFTER UPDATE OF cycle_id,"
+	"  segment_id, score, score_complete, state ON candidates"
+	"  WHEN NEW.score_complete AND NEW.state NOT IN (5, 6) BEGIN"
+	"  INSERT INTO candidate_rank_counts VALUES (NEW.cycle_id, NEW.score,"
+	"  NEW.segment_id, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE TABLE candidate_counts ("
+	"  cycle_id INTEGER NOT NULL,"
+	"  segment_id INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, segment_id, state)"
+	") WITHOUT ROWID;"
+	"INSERT INTO candidate_counts SELECT cycle_id, segment_id, state,"
+	"  count(*) FROM candidates GROUP BY cycle_id, segment_id, state;"
+	"CREATE TRIGGER candidates_count_insert AFTER INSERT ON candidates"
+	"  BEGIN INSERT INTO candidate_counts VALUES (NEW.cycle_id,"
+	"  NEW.segment_id, NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1;"
+	"  END;"
+	"CREATE TRIGGER candidates_count_delete AFTER DELETE ON candidates"
+	"  BEGIN UPDATE candidate_counts SET n = n - 1 WHERE cycle_id ="
+	"  OLD.cycle_id AND segment_id = OLD.segment_id AND state = OLD.state;"
+	"  END;"
+	"CREATE TRIGGER candidates_count_update AFTER UPDATE OF cycle_id,"
+	"  segment_id, state ON candidates BEGIN"
+	"  UPDATE candidate_counts SET n = n - 1 WHERE cycle_id ="
+	"  OLD.cycle_id AND segment_id = OLD.segment_id AND state = OLD.state;"
+	"  INSERT INTO candidate_counts VALUES (NEW.cycle_id, NEW.segment_id,"
+	"  NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	"CREATE INDEX candidates_list ON candidates(cycle_id,"
+	"  score_complete DESC, (CASE WHEN score_complete THEN score END) DESC,"
+	"  id, segment_id, state);",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \

@@ -172,6 +172,14 @@ static const struct {
 	    "SELECT bu_id FROM customers WHERE id = ?1" },
 	{ "cycle", TIER__UNIT_KIND__UNIT_KIND_BU,
 	    "SELECT bu_id FROM cycles WHERE id = ?1" },
+	{ "inquiry", TIER__UNIT_KIND__UNIT_KIND_BU,
+	    "SELECT bu_id FROM inquiries WHERE id = ?1" },
+	{ "visit", TIER__UNIT_KIND__UNIT_KIND_BU,
+	    "SELECT cu.bu_id FROM visits v JOIN customers cu ON cu.id = "
+	    "v.customer_id WHERE v.id = ?1" },
+	{ "complaint", TIER__UNIT_KIND__UNIT_KIND_BU,
+	    "SELECT cu.bu_id FROM complaints k JOIN customers cu ON cu.id = "
+	    "k.customer_id WHERE k.id = ?1" },
 };
 
 int
@@ -207,6 +215,14 @@ static const char sql_place_customer[] =
     "SELECT 0, bu_id, 0, '' FROM customers WHERE id = ?1";
 static const char sql_place_cycle[] =
     "SELECT 0, bu_id, id, '' FROM cycles WHERE id = ?1";
+static const char sql_place_inquiry[] =
+    "SELECT 0, bu_id, 0, '' FROM inquiries WHERE id = ?1";
+static const char sql_place_visit[] =
+    "SELECT 0, cu.bu_id, 0, '' FROM visits v JOIN customers cu ON cu.id = "
+    "v.customer_id WHERE v.id = ?1";
+static const char sql_place_complaint[] =
+    "SELECT 0, cu.bu_id, 0, '' FROM complaints k JOIN customers cu ON "
+    "cu.id = k.customer_id WHERE k.id = ?1";
 
 int
 store_audit_place(struct store *st, const char *entity, int64_t id,
@@ -223,6 +239,12 @@ store_audit_place(struct store *st, const char *entity, int64_t id,
 		sql = sql_place_customer;
 	else if (strcmp(entity, "cycle") == 0)
 		sql = sql_place_cycle;
+	else if (strcmp(entity, "inquiry") == 0)
+		sql = sql_place_inquiry;
+	else if (strcmp(entity, "visit") == 0)
+		sql = sql_place_visit;
+	else if (strcmp(entity, "complaint") == 0)
+		sql = sql_place_complaint;
 	else
 		return ERR_INVALID_ARG;
 	if ((s = store_sql(st, sql)) == NULL)

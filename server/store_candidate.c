@@ -10,23 +10,19 @@
 #include <string.h>
 
 /*
- * Ranks among the candidates of a cycle that are completely scored; the
- * others get 0. Ties share a rank (RANK(), not ROW_NUMBER()). The cycle is a
- * BU's year, so the rank within the cycle is the rank in the BU.
+ * Ranks among the candidates of a cycle that are completely scored and
+ * still in the running (rejected (5) and withdrawn (6) ones are not
+ * ranked); the others get 0. Ties share a rank, as SQL RANK() does: a
+ * candidate's rank is one more than the number of ranked candidates of its
+ * segment (or cycle; the cycle is a BU's year, so that is the rank in the
+ * BU) with a higher score. Those numbers come from candidate_rank_counts,
+ * kept per score by triggers (migration 7), so a rank costs the distinct
+ * scores above it, not a ranking of the whole cycle.
  */
-/*
- * Ranks count the completely scored candidates still in the running:
- * rejected (5) and withdrawn (6) ones are not ranked.
- */
-#define CAND_RANKS_IT "(score_complete AND state NOT IN (5, 6))"
-#define CAND_RANKED(where)                                                     \
-	"WITH ranked AS (SELECT id, "                                          \
-	"CASE WHEN " CAND_RANKS_IT " THEN RANK() OVER (PARTITION BY "          \
-	"cycle_id, segment_id, " CAND_RANKS_IT " ORDER BY score DESC) "        \
-	"ELSE 0 END AS rs, "                                                   \
-	"CASE WHEN " CAND_RANKS_IT " THEN RANK() OVER (PARTITION BY "          \
-	"cycle_id, " CAND_RANKS_IT " ORDER BY score DESC) ELSE 0 END AS rb "   \
-	"FROM candidates WHERE " where ") "
+#define CAND_RANK(same)                                                        \
+	"CASE WHEN c.score_complete AND c.state NOT IN (5, 6) THEN 1 + "       \
+	"(SELECT coalesce(sum(k.n), 0) FROM candidate_rank_counts k WHERE "    \
+	"k.cycle_id = c.cycle_id AND k.score > c.score" same ") ELSE 0 END"
 
 #define CAND_COLUMNS                                                           \
 	"c.id, c.cycle_id, c.segment_id, c.customer_id, c.state, c.score, "    \
@@ -37,11 +33,11 @@
 	"c.ever_scored, c.ever_submitted, c.version, c.updated_by, "           \
 	"c.updated_at, c.created_at, cy.year, cy.bu_id, bu.name, seg.name, "   \
 	"cu.name, coalesce(ow.name, ''), pr.name, coalesce(sb.name, ''), "     \
-	"up.name, r.rs, r.rb"
+	"up.name, " CAND_RANK(                                                 \
+	    " AND k.segment_id = c.segment_id") ", " CAND_RANK("")
 
-#define CAND_FROM                                                              \
-	" FROM candidates c JOIN ranked r ON r.id = c.id "                     \
-	"JOIN cycles cy ON cy.id = c.cycle_id "                                \
+#define CAND_JOINS                                                             \
+	" JOIN cycles cy ON cy.id = c.cycle_id "                               \
 	"JOIN units bu ON bu.id = cy.bu_id "                                   \
 	"JOIN units seg ON seg.id = c.segment_id "                             \
 	"JOIN customers cu ON cu.id = c.customer_id "                          \
@@ -50,9 +46,10 @@
 	"LEFT JOIN users sb ON sb.id = c.submitted_by "                        \
 	"JOIN users up ON up.id = c.updated_by"
 
+#define CAND_FROM " FROM candidates c" CAND_JOINS
+
 static const char sql_cand_get[] =
-    CAND_RANKED("cycle_id = (SELECT cycle_id FROM candidates WHERE id = "
-		"?1)") "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.id = ?1";
+    "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.id = ?1";
 
 /*
  * ?4 is NULL for every segment, or a JSON array of the segment ids the
@@ -63,24 +60,27 @@ static const char sql_cand_get[] =
 	"(?3 = 0 OR c.state = ?3) AND (?4 IS NULL OR c.segment_id IN "         \
 	"(SELECT value FROM json_each(?4)))"
 
-static const char sql_cand_list[] = CAND_RANKED(
-    "cycle_id = ?1") "SELECT " CAND_COLUMNS CAND_FROM CAND_LIST_WHERE
-		     " ORDER BY c.score_complete DESC, "
-		     "CASE WHEN c.score_complete THEN c.score END DESC, "
-		     "c.id LIMIT ?5 OFFSET ?6";
+#define CAND_LIST_ORDER                                                        \
+	" ORDER BY c.score_complete DESC, "                                    \
+	"CASE WHEN c.score_complete THEN c.score END DESC, c.id"
 
+/* The page is chosen first, so that only its rows are joined and ranked. */
+static const char sql_cand_list[] =
+    "WITH page AS MATERIALIZED (SELECT c.id FROM candidates c" CAND_LIST_WHERE
+	CAND_LIST_ORDER " LIMIT ?5 OFFSET ?6) SELECT " CAND_COLUMNS
+    " FROM page JOIN candidates c ON c.id = page.id" CAND_JOINS CAND_LIST_ORDER;
+
+/* The total, from the per-state counts (migration 7), not the rows. */
 static const char sql_cand_count[] =
-    "SELECT count(*) FROM candidates c" CAND_LIST_WHERE;
+    "SELECT coalesce(sum(c.n), 0) FROM candidate_counts c" CAND_LIST_WHERE;
 
-static const char sql_cand_pending[] = CAND_RANKED(
-    "cycle_id IN (SELECT cycle_id FROM candidates WHERE "
-    "state = 3)") "SELECT " CAND_COLUMNS CAND_FROM
-		  " WHERE c.state = 3 ORDER BY c.pending_since, c.id";
+static const char sql_cand_pending[] =
+    "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.state = 3 ORDER BY "
+    "c.pending_since, c.id";
 
 static const char sql_cand_targets[] =
-    CAND_RANKED("cycle_id = ?1") "SELECT " CAND_COLUMNS CAND_FROM
-				 " WHERE c.cycle_id = ?1 AND c.state = 4 "
-				 "ORDER BY c.tier DESC, c.score DESC, c.id";
+    "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.cycle_id = ?1 AND c.state = 4 "
+    "ORDER BY c.tier DESC, c.score DESC, c.id";
 
 static const char sql_cand_find[] =
     "SELECT id FROM candidates WHERE cycle_id = ?1 AND customer_id = ?2";

@@ -45,6 +45,10 @@ struct config {
 	long feed_escalation_check; /* seconds between overdue-step searches */
 	long feed_step_limit_scale; /* seconds in a policy "hour": a test and
 				       debug knob, 3600 in production */
+	long volume_change_percent; /* a year's revenue changing by more needs
+				       a reason */
+	long abc_a;                 /* default percent of revenue, class A */
+	long abc_b;                 /* default further percent, class B */
 };
 
 /* Fills cfg with built-in defaults. */
@@ -381,6 +385,14 @@ struct feed_sub;
 void session_set_feed(struct session *s, struct feed_sub *sub, long heartbeat);
 /* The session's subscription, or NULL. */
 struct feed_sub *session_feed(const struct session *s);
+
+struct import_stage;
+
+/* The import whose rows the session is receiving, or NULL (cmd_import.c). */
+struct import_stage *session_import(const struct session *s);
+/* Replaces it; the session owns st and frees it when it closes, the caller
+ * frees the one it replaces. */
+void session_set_import(struct session *s, struct import_stage *st);
 /* Bytes queued for the peer and not yet taken by it: in the session's
  * buffer and in the kernel's send queue (unsent or unacknowledged). */
 size_t session_output_len(const struct session *s);
@@ -783,6 +795,7 @@ int store_cycle_rescore_mark(
 struct store_revenue {
 	uint32_t year;  /* calendar year */
 	int64_t amount; /* in the organisation's currency unit */
+	int64_t plan;   /* planned amount of the year, 0 when none */
 };
 
 struct store_customer {
@@ -796,6 +809,11 @@ struct store_customer {
 	const char *contacts;
 	int64_t credit_limit; /* 0: not recorded */
 	const char *payment_terms;
+	const char *profile;            /* company profile and operations */
+	const char *key_people;         /* decision makers, free text */
+	const char *transaction_status; /* "", none, prospect, active, ... */
+	const char *grade; /* "", potential, general, key, strategic */
+	int64_t owner_id;  /* development owner (user id), 0 for none */
 	struct store_revenue *revenue; /* by year; NULL from _each */
 	size_t nrevenue;
 	int64_t version;    /* record version, 1 at creation */
@@ -823,12 +841,31 @@ int store_customer_insert(struct store *st, struct store_customer *c);
 int store_customer_update(struct store *st, const struct store_customer *c);
 /*
  * Calls fn for each customer with id > after, by id, of one BU (bu_id not 0)
- * and whose normalised name contains search ("" for all), until fn returns
- * non-zero, which is returned (1 conventionally means "enough"). Returns 0,
- * fn's value, or ERR_STORE.
+ * and whose normalised name contains search ("" for all) and whose grade is
+ * grade (NULL for any, "" for none), until fn returns non-zero, which is
+ * returned (1 conventionally means "enough"). Returns 0, fn's value, or
+ * ERR_STORE.
  */
 int store_customer_each(struct store *st, int64_t bu_id, const char *search,
-    int64_t after, int (*fn)(const struct store_customer *c, void *arg),
+    const char *grade, int64_t after,
+    int (*fn)(const struct store_customer *c, void *arg), void *arg);
+/*
+ * Sets grade and owner of customer id, whose row must be at version - 1;
+ * the row gets version, updated_by and updated_at. Returns 0, ERR_CONFLICT
+ * or ERR_STORE.
+ */
+int store_customer_grade(struct store *st, int64_t id, int64_t version,
+    const char *grade, int64_t owner_id, int64_t user_id, int64_t now);
+/*
+ * Calls fn for each customer of one BU (every BU when bu_id is 0), by id,
+ * with its revenue summed over the years year..to_year (0 without rows),
+ * until fn returns non-zero, which is returned. Returns 0, fn's value or
+ * ERR_STORE.
+ */
+int store_customer_abc(struct store *st, int64_t bu_id, uint32_t year,
+    uint32_t to_year,
+    int (*fn)(int64_t id, int64_t bu_id, const char *name, int64_t revenue,
+	void *arg),
     void *arg);
 /*
  * The first candidate of the customer in the given state (any state when
@@ -837,6 +874,103 @@ int store_customer_each(struct store *st, int64_t bu_id, const char *search,
  */
 int store_customer_candidate(struct store *st, int64_t customer_id,
     Tier__CandidateState state, int64_t *candidate_id, int64_t *cycle_id);
+
+/* store_inquiry.c -----------------------------------------------------------*/
+
+/*
+ * Inquiries of a BU with the marketing head's decision, their monthly
+ * counts, and the figures of the annual review of a cycle.
+ */
+
+struct store_inquiry {
+	int64_t id;                   /* row id */
+	int64_t bu_id;                /* the BU it came to */
+	int64_t segment_id;           /* 0 when not known */
+	Tier__InquiryChannel channel; /* phone, mail, ... */
+	char received_on[11];         /* "YYYY-MM-DD" */
+	const char *caller;           /* who called */
+	const char *company;          /* their company */
+	const char *request;          /* what they asked for */
+	const char *handling;         /* the first handling, may be "" */
+	Tier__InquiryOutcome outcome; /* OPEN until decided */
+	const char *note;             /* serve note or decline reason */
+	int64_t customer_id;          /* promoted or served: 0 otherwise */
+	int64_t candidate_id;         /* promoted: 0 otherwise */
+	int64_t cycle_id;             /* promoted: the candidate's cycle */
+	int64_t logged_by;            /* user id */
+	int64_t created_at;           /* Unix seconds */
+	int64_t decided_by;           /* user id, 0 while open */
+	int64_t decided_at;           /* Unix seconds, 0 while open */
+	/* Read only, joined: */
+	const char *bu;      /* BU name */
+	const char *segment; /* segment name, "" */
+	const char *logger;  /* user names, "" for none */
+	const char *decider;
+};
+
+/* What store_inquiry_each walks. */
+struct store_inquiry_filter {
+	int64_t bu_id;     /* 0 for any */
+	const char *month; /* "YYYY-MM" of received_on, "" for any */
+	int open_only;     /* only outcome OPEN */
+	int64_t before;    /* ids below this, 0 for all */
+};
+
+/* Reads inquiry id, strings in arena. Returns 0, ERR_NOT_FOUND, ERR_ALLOC or
+ * ERR_STORE. */
+int store_inquiry_get(struct store *st, struct arena *arena, int64_t id,
+    struct store_inquiry *out);
+/* Copies q's strings into the arena. Returns 0 or ERR_ALLOC. */
+int store_inquiry_keep(struct arena *a, struct store_inquiry *q);
+/*
+ * Calls fn for each inquiry the filter matches, by id descending, until fn
+ * returns non-zero, which is returned; the row's strings are valid during
+ * the call only. Returns 0, fn's value, or ERR_STORE.
+ */
+int store_inquiry_each(struct store *st, const struct store_inquiry_filter *f,
+    int (*fn)(const struct store_inquiry *q, void *arg), void *arg);
+/* Inserts q (bu, segment, channel, received_on, texts, logged_by,
+ * created_at used) as open and sets q->id. Returns 0 or ERR_STORE. */
+int store_inquiry_insert(struct store *st, struct store_inquiry *q);
+/* Writes the decision of q (outcome, note, customer, candidate, cycle,
+ * decided_by/at) if the inquiry is still open. Returns 0, ERR_CONFLICT
+ * (already decided) or ERR_STORE. */
+int store_inquiry_decide(struct store *st, const struct store_inquiry *q);
+/* The inquiry a candidate was promoted from. Returns 0, ERR_NOT_FOUND or
+ * ERR_STORE. */
+int store_inquiry_by_candidate(
+    struct store *st, int64_t candidate_id, int64_t *inquiry_id);
+/*
+ * Counts the inquiries of a BU received in month ("YYYY-MM"): fn gets
+ * (0, segment id or 0, n), (1, channel, n) and (2, outcome, n) for each
+ * value that occurs. Returns 0, fn's non-zero value or ERR_STORE.
+ */
+int store_inquiry_counts(struct store *st, int64_t bu_id, const char *month,
+    int (*fn)(int by, int64_t key, uint32_t count, void *arg), void *arg);
+/* The open cycle of a BU (the latest year if several). Returns 0,
+ * ERR_NOT_FOUND or ERR_STORE. */
+int store_inquiry_open_cycle(
+    struct store *st, int64_t bu_id, int64_t *cycle_id);
+
+/* One tier and segment of a cycle's annual review. */
+struct store_review_row {
+	Tier__TierLevel tier;    /* of the approved candidates */
+	const char *segment;     /* segment name */
+	uint32_t targets;        /* approved candidates */
+	uint32_t visits;         /* visits dated in the cycle's year */
+	uint32_t complaints;     /* complaints opened in the cycle's year */
+	int64_t revenue, plan;   /* revenue.amount and .plan of the year */
+	uint32_t from_inquiries; /* targets promoted from an inquiry */
+};
+
+/*
+ * The review figures of cycle cy by tier (strategic first) and segment, in
+ * arena, and in *promoted the inquiries promoted into the cycle. Returns 0,
+ * ERR_ALLOC or ERR_STORE.
+ */
+int store_review(struct store *st, struct arena *arena,
+    const struct store_cycle *cy, struct store_review_row **out, size_t *n,
+    uint32_t *promoted);
 
 /* store_delegation.c --------------------------------------------------------*/
 
@@ -905,7 +1039,7 @@ char *cmd_cycle_user_name(struct cmd_ctx *ctx, int64_t user_id);
 
 /* cmd_customer.c ------------------------------------------------------------*/
 
-#define CUSTOMER_CARD_FIELDS 7 /* card fields that can be missing */
+#define CUSTOMER_CARD_FIELDS 10 /* card fields that can be missing */
 
 /*
  * The duplicate-detection form of a customer name: Unicode NFKC with case
@@ -916,14 +1050,64 @@ char *cmd_cycle_user_name(struct cmd_ctx *ctx, int64_t user_id);
  */
 int customer_norm_name(const char *name, char **out);
 /* The card fields of c still empty ("industry", "region", "size",
- * "contacts", "credit_limit", "payment_terms", "revenue"), in that order,
- * into out (static strings). Returns how many. */
+ * "contacts", "credit_limit", "payment_terms", "revenue", "profile",
+ * "key_people", "transaction_status"), in that order, into out (static
+ * strings). Returns how many. */
 size_t cmd_customer_missing(
     const struct store_customer *c, const char *out[CUSTOMER_CARD_FIELDS]);
 /* The wire form of a customer, in ctx's arena; NULL when out of memory or
  * the store fails. */
 Tier__Customer *cmd_customer_to_wire(
     struct cmd_ctx *ctx, const struct store_customer *c);
+/* The audit form of a customer of BU bu (its name): a new reference, or
+ * NULL when out of memory. Every "customer" entry's before and after. */
+json_t *cmd_customer_json(const struct store_customer *c, const char *bu);
+
+/* cmd_grade.c ---------------------------------------------------------------*/
+
+/* The grade a customer gets from an approved candidate of tier t ("" for
+ * TIER_LEVEL_UNSPECIFIED). */
+const char *cmd_grade_of_tier(Tier__TierLevel t);
+/* The tier level of grade name ("general", "key", "strategic"), 0 for
+ * "potential", -1 for anything else ("" included). */
+int cmd_grade_of_name(const char *name);
+/*
+ * Gives customer customer_id the grade of tier and owner owner_id, as the
+ * final approval of candidate candidate_id does, with its own audit entry
+ * "customer.grade" (reason names the candidate). Call inside the approval's
+ * transaction. Returns 0, ERR_NOT_FOUND, ERR_CONFLICT, ERR_ALLOC or
+ * ERR_STORE.
+ */
+int cmd_grade_from_candidate(struct cmd_ctx *ctx, int64_t customer_id,
+    Tier__TierLevel tier, int64_t owner_id, int64_t candidate_id);
+
+/* abc.c ---------------------------------------------------------------------*/
+
+/*
+ * ABC analysis: customers ordered by revenue, classed by the cumulative share
+ * of the total before them. Pure: no store, no allocation.
+ */
+
+struct abc_item {
+	int64_t id;        /* the caller's, ties after name */
+	const char *name;  /* ties in revenue are ordered by name (bytes) */
+	int64_t revenue;   /* >= 0 */
+	int64_t tag;       /* the caller's, carried along (e.g. the BU) */
+	uint32_t rank;     /* out: 1-based; tied revenue shares the rank */
+	double share;      /* out: percent of the total */
+	double cumulative; /* out: percent up to and including this item */
+	char abc_class;    /* out: 'A', 'B' or 'C' */
+};
+
+/*
+ * Sorts items by revenue (largest first, then name, then id) and classes
+ * them: A while the cumulative share before an item is below a percent, B
+ * while it is below a + b percent, else C. Items tied in revenue get the
+ * class of the first of the tie; zero revenue is C, and so is everything
+ * when the total is zero. Returns 0, or ERR_INVALID_ARG when a + b > 100,
+ * a is 0, or a revenue is negative (items unchanged).
+ */
+int abc_classify(struct abc_item *items, size_t n, uint32_t a, uint32_t b);
 
 /* store_candidate.c ---------------------------------------------------------*/
 
@@ -1121,6 +1305,25 @@ Tier__Candidate *cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
     const struct store_candidate *c, const struct store_cycle *cy, int detail);
 /* The lower-case name of a tier level ("strategic"). */
 const char *cmd_candidate_tier_name(Tier__TierLevel t);
+/*
+ * Proposes customer cu as a candidate of cycle cy in segment seg, all
+ * already loaded and checked to belong together: the workflow decides
+ * whether the actor may (cycle open, role, scope), then the candidate is
+ * inserted, audited ("candidate.propose") and its wire form put in *out.
+ * body names the request for error fields ("candidate_propose"). The one
+ * way a candidate comes to exist (candidate_propose, inquiry_decide).
+ * Returns 0 or an error for the handler to return.
+ */
+int cmd_candidate_propose_in(struct cmd_candidate_actor *ac,
+    Tier__Response *resp, const char *body, const struct store_cycle *cy,
+    const struct store_unit *seg, const struct store_customer *cu,
+    Tier__CandidateResponse **out);
+
+/* cmd_inquiry.c -------------------------------------------------------------*/
+
+/* The wire form of an inquiry, in ctx's arena; NULL when out of memory. */
+Tier__Inquiry *cmd_inquiry_to_wire(
+    struct cmd_ctx *ctx, const struct store_inquiry *q);
 
 /* feed.c --------------------------------------------------------------------*/
 
@@ -1148,6 +1351,9 @@ enum feed_kind {
 	FEED_KIND_CANDIDATE, /* seen through its segment */
 	FEED_KIND_CUSTOMER,  /* seen through its BU */
 	FEED_KIND_CYCLE,     /* seen through its BU */
+	FEED_KIND_INQUIRY,   /* seen through its BU */
+	FEED_KIND_VISIT,     /* seen through its customer's BU */
+	FEED_KIND_COMPLAINT, /* seen through its customer's BU */
 };
 
 /* What the filters know of one audit entry. */
@@ -1242,6 +1448,10 @@ struct feed_entry {
 	struct store_candidate *candidate; /* FEED_KIND_CANDIDATE */
 	struct store_cycle *cycle;         /* the candidate's, or the cycle */
 	struct store_customer *customer;   /* FEED_KIND_CUSTOMER */
+	struct store_inquiry *inquiry;     /* FEED_KIND_INQUIRY */
+	struct store_visit *visit;         /* FEED_KIND_VISIT */
+	struct store_complaint *complaint; /* FEED_KIND_COMPLAINT */
+	const char *notify_user; /* customer.visit_overdue: the owner */
 };
 
 /* Consecutive audit entries, read together. */
@@ -1288,6 +1498,20 @@ void feed_view_release(struct feed_view *v);
 int feed_event_build(struct feed_view *v, const struct feed_filter *flt,
     struct feed_batch *b, size_t i, struct arena *a, Tier__Event **out);
 
+/* cmd_import.c --------------------------------------------------------------*/
+
+/*
+ * Bulk imports: rows staged per connection by import_chunk, checked and
+ * applied in one transaction by import_commit through the handlers of the
+ * single-record requests.
+ */
+#define IMPORT_MAX_ROWS   200000             /* rows staged per import */
+#define IMPORT_MAX_BYTES  (64 * 1024 * 1024) /* bytes staged per import */
+#define IMPORT_MAX_ERRORS 100                /* row errors reported */
+
+/* Frees a staged import; NULL is allowed. */
+void import_stage_free(struct import_stage *st);
+
 /* escalate.c ----------------------------------------------------------------*/
 
 /*
@@ -1313,5 +1537,189 @@ int escalate_run(struct server *srv, int64_t now, size_t *count);
 /* Who is told about an overdue step of role r: r and the role above it
  * (bu_vp -> bg_vp; bg_vp is the top). Returns how many roles (1 or 2). */
 size_t escalate_notify_roles(Tier__Role r, Tier__Role out[2]);
+
+/* store_visit.c -------------------------------------------------------------*/
+
+/*
+ * The visit card of customers, the targets whose visits the revisit plan
+ * follows, and the record of which overdue period was announced. Readers
+ * put strings in the arena they are given; _each hands out rows whose
+ * strings are valid during the call only.
+ */
+
+struct store_visit {
+	int64_t id;              /* row id */
+	int64_t customer_id;     /* the customer visited */
+	const char *visit_date;  /* "YYYY-MM-DD" */
+	int64_t visitor_id;      /* user who visited */
+	const char *received_by; /* free text */
+	const char *content;     /* free text */
+	const char *progress;    /* deal progress, "" when none */
+	const char *next_visit;  /* "YYYY-MM-DD" or "" */
+	int64_t created_by;      /* user who recorded it */
+	int64_t created_at;      /* Unix seconds */
+	/* Read only, joined: */
+	int64_t bu_id;        /* the customer's BU */
+	const char *customer; /* customer name */
+	const char *bu;       /* BU name */
+	const char *visitor;  /* user names */
+	const char *creator;
+};
+
+/* What store_visit_each walks; zero fields match anything. */
+struct store_visit_filter {
+	int64_t customer_id;
+	int64_t visitor_id;
+	const char *from, *to; /* visit_date bounds, inclusive; "" none */
+};
+
+/* Inserts v (id and the joined fields ignored) and sets v->id. Returns 0 or
+ * ERR_STORE. */
+int store_visit_insert(struct store *st, struct store_visit *v);
+/* One visit with its joined fields, strings in arena. Returns 0,
+ * ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
+int store_visit_get(
+    struct store *st, struct arena *arena, int64_t id, struct store_visit *out);
+/*
+ * Calls fn for each visit matching f, newest visit_date first (then newest
+ * id), until fn returns non-zero, which is returned. Returns 0, fn's value
+ * or ERR_STORE.
+ */
+int store_visit_each(struct store *st, const struct store_visit_filter *f,
+    int (*fn)(const struct store_visit *v, void *arg), void *arg);
+/* How many visits a customer has. Returns 0 or ERR_STORE. */
+int store_visit_count(struct store *st, int64_t customer_id, uint32_t *n);
+
+/*
+ * A target: a customer with an approved candidate in an open or closed
+ * cycle, taken from the latest such cycle.
+ */
+struct store_target {
+	int64_t customer_id;
+	const char *customer;   /* name */
+	int64_t bu_id;          /* the customer's BU */
+	const char *bu;         /* its name */
+	int64_t owner_id;       /* the candidate's owner, 0 when none */
+	const char *owner;      /* user name, "" when none */
+	Tier__TierLevel tier;   /* as approved */
+	int64_t cycle_id;       /* the cycle of the approval */
+	uint32_t year;          /* its year */
+	uint32_t limit_days;    /* its visit_limit_days (0 is returned as 90) */
+	int64_t approved_at;    /* Unix seconds of the approval */
+	const char *last_visit; /* latest visit_date, "" when none */
+	const char *next_visit; /* next_visit of the latest visit, or "" */
+	int alerted;            /* an overdue alert was raised ... */
+	const char *alerted_for; /* ... for this last_visit ("" none) */
+};
+
+/* Every target, by customer id, strings in arena. *out is in the arena.
+ * Returns 0, ERR_ALLOC or ERR_STORE. */
+int store_visit_targets(struct store *st, struct arena *arena,
+    struct store_target **out, size_t *n);
+/* Records that the target's overdue period after last_visit ("" for never
+ * visited) was announced. Returns 0 or ERR_STORE. */
+int store_visit_alerted(
+    struct store *st, int64_t customer_id, const char *last_visit, int64_t now);
+/* A cycle's visit_limit_days as stored (0: the default). Returns 0,
+ * ERR_NOT_FOUND or ERR_STORE. */
+int store_visit_limit_get(struct store *st, int64_t cycle_id, uint32_t *days);
+int store_visit_limit_set(struct store *st, int64_t cycle_id, uint32_t days);
+
+/* store_complaint.c ---------------------------------------------------------*/
+
+/* The complaint card of customers: open -> resolved, once. */
+
+struct store_complaint {
+	int64_t id;                       /* row id */
+	int64_t customer_id;              /* whose complaint */
+	const char *opened_on;            /* "YYYY-MM-DD" */
+	Tier__ComplaintCategory category; /* one of the five */
+	const char *description;          /* free text */
+	const char *handling;             /* "" when none recorded */
+	const char *resolution;           /* "" while open */
+	Tier__ComplaintState state;       /* open or resolved */
+	int64_t opened_by;                /* user id */
+	int64_t created_at;               /* Unix seconds */
+	int64_t resolved_by;              /* user id, 0 while open */
+	int64_t resolved_at;              /* Unix seconds, 0 while open */
+	/* Read only, joined: */
+	int64_t bu_id;        /* the customer's BU */
+	const char *customer; /* customer name */
+	const char *bu;       /* BU name */
+	const char *opener;   /* user names, "" for none */
+	const char *resolver;
+};
+
+/* What store_complaint_each walks; zero fields match anything. */
+struct store_complaint_filter {
+	int64_t customer_id;
+	int open_only;
+	Tier__ComplaintCategory category; /* one of the five */
+	int64_t bu_id;
+	int oldest_first; /* else newest opened_on first */
+};
+
+/* Inserts c (state open) and sets c->id. Returns 0 or ERR_STORE. */
+int store_complaint_insert(struct store *st, struct store_complaint *c);
+/* Returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
+int store_complaint_get(struct store *st, struct arena *arena, int64_t id,
+    struct store_complaint *out);
+/* Moves an open complaint to resolved with resolution and handling.
+ * Returns 0, ERR_CONFLICT (not open any more) or ERR_STORE. */
+int store_complaint_resolve(struct store *st, int64_t id,
+    const char *resolution, const char *handling, int64_t user_id, int64_t now);
+/* As store_visit_each, for complaints. */
+int store_complaint_each(struct store *st,
+    const struct store_complaint_filter *f,
+    int (*fn)(const struct store_complaint *c, void *arg), void *arg);
+
+/* cmd_visit.c ---------------------------------------------------------------*/
+
+/* Days since 1970-01-01 of a "YYYY-MM-DD" date from 2000-01-01 to
+ * 2999-12-31 that exists in the calendar. Returns 0 or ERR_INVALID_ARG. */
+int cmd_visit_date_parse(const char *text, int64_t *days);
+/* The "YYYY-MM-DD" of a day number, into out (11 bytes). */
+void cmd_visit_date_format(int64_t days, char out[11]);
+/*
+ * Loads customer id for a visit or complaint request: NOT_FOUND naming
+ * field when it does not exist or its BU is out of scope. Returns 0 or an
+ * error for the handler to return.
+ */
+int cmd_visit_customer(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
+    const char *field, struct store_customer *out);
+/* Finds a BU the user sees by name (NOT_FOUND naming field otherwise) and
+ * a user by login name (NOT_FOUND). Return 0 or an error for the handler. */
+int cmd_visit_find_bu(struct cmd_ctx *ctx, Tier__Response *resp,
+    const char *name, const char *field, int64_t *bu_id);
+int cmd_visit_find_user(struct cmd_ctx *ctx, Tier__Response *resp,
+    const char *name, const char *field, struct store_user *out);
+/* The wire form of a visit in ctx's arena; NULL when out of memory. */
+Tier__Visit *cmd_visit_to_wire(
+    struct cmd_ctx *ctx, const struct store_visit *v);
+/*
+ * customer_get's part of the visit and complaint cards: the latest visits,
+ * the open complaints and the visit count, into out. Returns 0, ERR_ALLOC
+ * or ERR_STORE.
+ */
+int cmd_visit_customer_cards(
+    struct cmd_ctx *ctx, int64_t customer_id, Tier__CustomerResponse *out);
+/*
+ * The escalation pass for visits, inside the caller's transaction (ctx's
+ * user is NULL: the server acts): one customer.visit_overdue entry per
+ * overdue target and overdue period. *count receives how many. Returns 0
+ * or an error.
+ */
+int cmd_visit_escalate(struct cmd_ctx *ctx, size_t *count);
+/* A cycle's visit limit in days for the wire (0 in the store: 90). */
+uint32_t cmd_visit_limit_days(struct cmd_ctx *ctx, int64_t cycle_id);
+
+/* cmd_complaint.c -----------------------------------------------------------*/
+
+/* The wire form of a complaint in ctx's arena; NULL when out of memory. */
+Tier__Complaint *cmd_complaint_to_wire(
+    struct cmd_ctx *ctx, const struct store_complaint *c);
+/* The lower-case name of a category ("quality") or state ("open"). */
+const char *cmd_complaint_category_name(Tier__ComplaintCategory c);
+const char *cmd_complaint_state_name(Tier__ComplaintState s);
 
 #endif

@@ -345,9 +345,11 @@ else
 	fail "feed_read pages: $got / subscription: $(actions aud "$S1" | tr '\n' ' ')"
 fi
 got=$(feed_pages south "$S1" 500 | grep -v '^pages' | tr '\n' ' ')
-[ "$got" = "candidate.score:$CAND_S customer.update:$CUST_E " ] &&
+# The final approval of East's candidate graded its customer, which south
+# sees (customer.grade), though not the candidate.
+[ "$got" = "candidate.score:$CAND_S customer.grade:$CUST_E customer.update:$CUST_E " ] &&
 	pass "south pulls only what it may see (none of East's candidates)" ||
-	fail "south pulled '$got', want its candidate's score and the customer"
+	fail "south pulled '$got', want its candidate's score and the customer's grade and update"
 got=$(feed_pages east "$S1" 500 RAWPEER_FILTER=my_queue | grep -v '^pages')
 [ -z "$got" ] && pass "east's queue had nothing" || fail "east's queue: $got"
 run env RAWPEER_AFTER=1 "$RAWPEER" feed-read 127.0.0.1 "$PORT" "$(key_of aud)"

@@ -185,7 +185,7 @@ CUST=$(json_get customer.id)
 [ -n "$CUST" ] || die "customer add printed no id"
 expect_jq 'd["customer"]["version"]' 1 "a new customer is at version 1"
 expect_jq 'd["customer"]["missing"]' \
-	"['size', 'contacts', 'credit_limit', 'payment_terms', 'revenue']" \
+	"['size', 'contacts', 'credit_limit', 'payment_terms', 'revenue', 'profile', 'key_people', 'transaction_status']" \
 	"the empty card fields are missing"
 tier_as sm --output json candidate propose --cycle "$CYCLE" --segment 华东 \
 	--customer "$CUST"
@@ -278,7 +278,7 @@ tier_as sm --output json customer update "$CUST" --size '500-1000' \
 expect_rc 0 "sm completes the card"
 expect_jq 'd["customer"]["version"]' 2 "the update made version 2"
 expect_jq 'd["customer"]["industry"]' 制造 "fields not given are kept"
-expect_jq 'd["customer"]["missing"]' "['credit_limit', 'payment_terms']" \
+expect_jq 'd["customer"]["missing"]' "['credit_limit', 'payment_terms', 'profile', 'key_people', 'transaction_status']" \
 	"fewer fields are missing"
 tier_as sm customer update "$CUST" --region 北京 --if-version 1
 expect_rc 8 "a stale --if-version is a conflict"

@@ -108,7 +108,7 @@ static void
 test_missing(void **state)
 {
 	const char *missing[CUSTOMER_CARD_FIELDS];
-	struct store_revenue rev = { 2026, 1000 };
+	struct store_revenue rev = { 2026, 1000, 1200 };
 	struct store_customer c;
 	size_t n;
 
@@ -121,6 +121,8 @@ test_missing(void **state)
 	assert_string_equal(missing[0], "industry");
 	assert_string_equal(missing[4], "credit_limit");
 	assert_string_equal(missing[6], "revenue");
+	assert_string_equal(missing[7], "profile");
+	assert_string_equal(missing[9], "transaction_status");
 
 	c.industry = "制造";
 	c.region = "上海";
@@ -129,10 +131,15 @@ test_missing(void **state)
 	c.credit_limit = 100000;
 	c.revenue = &rev;
 	c.nrevenue = 1;
+	c.profile = "";
+	c.key_people = "张总";
+	c.transaction_status = "active";
 	n = cmd_customer_missing(&c, missing);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	assert_string_equal(missing[0], "payment_terms");
+	assert_string_equal(missing[1], "profile");
 	c.payment_terms = "net 30";
+	c.profile = "汽车零部件, 3 plants";
 	assert_int_equal(cmd_customer_missing(&c, missing), 0);
 }
 

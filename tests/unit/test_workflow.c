@@ -68,7 +68,8 @@ oracle(const struct wf_facts *f, Tier__CandidateAction a)
 	case AC(PROPOSE):
 		if (s != ST(UNSPECIFIED))
 			return BAD("");
-		if (r != RO(SEGMENT_MGR) && r != RO(ACCOUNT_MGR))
+		if (r != RO(SEGMENT_MGR) && r != RO(ACCOUNT_MGR) &&
+		    r != RO(MARKETING_HEAD))
 			return DENY;
 		return go(ST(PROPOSED), 0);
 	case AC(SCORE):
