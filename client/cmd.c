@@ -582,7 +582,7 @@ static const struct cmd_entry cmd_visit_table[] = {
 	    "the revisit plan: targets by owner, with the visit due",
 	    "visit plan [--owner USER] [--bu BU]",
 	    "Lists the targets (customers with an approved candidate in an\n"
-	    "open or closed cycle) by owner, then by the date a visit is\n"
+	    "open, closed or reviewed cycle) by owner, then by the date a visit is\n"
 	    "due: the next planned visit, or the last visit (else the day\n"
 	    "of approval) plus the cycle's visit limit, whichever is\n"
 	    "earlier. STATUS is overdue (no visit for longer than the limit),\n"

@@ -50,10 +50,10 @@ static const char sql_visit_targets[] =
     "JOIN customers cu ON cu.id = c.customer_id "
     "JOIN units bu ON bu.id = cu.bu_id "
     "LEFT JOIN users u ON u.id = c.owner_id "
-    "WHERE c.state = ?1 AND cy.state IN (?2, ?3) AND NOT EXISTS ("
+    "WHERE c.state = ?1 AND cy.state IN (?2, ?3, ?4) AND NOT EXISTS ("
     "SELECT 1 FROM candidates c2 JOIN cycles cy2 ON cy2.id = c2.cycle_id "
     "WHERE c2.customer_id = c.customer_id AND c2.state = ?1 AND "
-    "cy2.state IN (?2, ?3) AND (cy2.year > cy.year OR (cy2.year = cy.year "
+    "cy2.state IN (?2, ?3, ?4) AND (cy2.year > cy.year OR (cy2.year = cy.year "
     "AND c2.id > c.id))) "
     "ORDER BY c.customer_id";
 static const char sql_visit_alerted[] =
@@ -202,6 +202,7 @@ store_visit_targets(
 	sqlite3_bind_int(s, 1, TIER__CANDIDATE_STATE__CANDIDATE_STATE_APPROVED);
 	sqlite3_bind_int(s, 2, TIER__CYCLE_STATE__CYCLE_STATE_OPEN);
 	sqlite3_bind_int(s, 3, TIER__CYCLE_STATE__CYCLE_STATE_CLOSED);
+	sqlite3_bind_int(s, 4, TIER__CYCLE_STATE__CYCLE_STATE_REVIEWED);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (count == cap) {
 			/* The arena cannot grow a block: copy to a bigger one.

@@ -203,5 +203,8 @@ expect_rc 0 "the review of a reviewed cycle is still there"
 expect_jget 'd["total"]["targets"]' 4 "with the same figures"
 tier_as vp audit show cycle "$CYCLE"
 expect_out "cycle.review" "the audit log has the review mark"
+tier_as vp --output json visit plan
+expect_rc 0 "visit plan after the review"
+expect_jget 'len(d["targets"])' 4 "a reviewed cycle's targets stay in the revisit plan"
 
 finish
