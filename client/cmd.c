@@ -582,7 +582,8 @@ static const struct cmd_entry cmd_visit_table[] = {
 	    "the revisit plan: targets by owner, with the visit due",
 	    "visit plan [--owner USER] [--bu BU]",
 	    "Lists the targets (customers with an approved candidate in an\n"
-	    "open, closed or reviewed cycle) by owner, then by the date a visit is\n"
+	    "open, closed or reviewed cycle) by owner, then by the date a "
+	    "visit is\n"
 	    "due: the next planned visit, or the last visit (else the day\n"
 	    "of approval) plus the cycle's visit limit, whichever is\n"
 	    "earlier. STATUS is overdue (no visit for longer than the limit),\n"
@@ -965,15 +966,20 @@ cmd_print_help(FILE *f, const struct cmd_entry *e)
 {
 	const struct cmd_entry *k;
 	const char *lead = "usage:";
+	size_t width = 0;
 
 	if (e->children != NULL) {
 		for (k = e->children; k->name != NULL; k++) {
 			fprintf(f, "%s tier %s\n", lead, k->usage);
 			lead = "      ";
 		}
+		for (k = e->children; k->name != NULL; k++)
+			if (strlen(k->name) > width)
+				width = strlen(k->name);
 		fprintf(f, "\ncommands:\n");
 		for (k = e->children; k->name != NULL; k++)
-			fprintf(f, "  %-6s %s\n", k->name, k->summary);
+			fprintf(
+			    f, "  %-*s  %s\n", (int)width, k->name, k->summary);
 		fprintf(f,
 		    "\nSee 'tier help %s COMMAND' for the options of "
 		    "each.\n",

@@ -148,9 +148,10 @@ cmd_audit_list(
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "audit_list.entity",
 		    ctx->scope->all
-			? "use candidate, customer, cycle, user, unit or "
-			  "delegation"
-			: "use candidate, customer or cycle",
+			? "use candidate, customer, cycle, visit, complaint, "
+			  "inquiry, user, unit or delegation"
+			: "use candidate, customer, cycle, visit, complaint or "
+			  "inquiry",
 		    "\"%.40s\" is not a kind of record with a history",
 		    a->entity);
 	if (r != 0 && r != ERR_NOT_FOUND)
