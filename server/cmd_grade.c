@@ -41,20 +41,23 @@ cmd_grade_of_name(const char *name)
 	return -1;
 }
 
-/* Writes the audit entry of a grade change of customer c. */
-static int
-grade_audit(struct cmd_ctx *ctx, const struct store_customer *c,
+int
+cmd_grade_set(struct cmd_ctx *ctx, const struct store_customer *c,
     const char *grade, int64_t owner_id, const char *reason)
 {
 	json_t *before, *after;
-	int r = ERR_ALLOC;
+	int r;
 
+	if ((r = store_customer_grade(ctx->srv->store, c->id, c->version + 1,
+		 grade, owner_id, ctx->user->id, ctx->now)) != 0)
+		return r;
 	before = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)c->id,
 	    "grade", c->grade, "owner_id", (json_int_t)c->owner_id, "version",
 	    (json_int_t)c->version);
 	after = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)c->id,
 	    "grade", grade, "owner_id", (json_int_t)owner_id, "version",
 	    (json_int_t)(c->version + 1));
+	r = ERR_ALLOC;
 	if (before != NULL && after != NULL)
 		r = audit_record_json(ctx, "customer.grade", "customer", c->id,
 		    before, after, reason);
@@ -79,12 +82,9 @@ cmd_grade_from_candidate(struct cmd_ctx *ctx, int64_t customer_id,
 		return r;
 	if (strcmp(c.grade, grade) == 0 && c.owner_id == owner_id)
 		return 0;
-	if ((r = store_customer_grade(ctx->srv->store, c.id, c.version + 1,
-		 grade, owner_id, ctx->user->id, ctx->now)) != 0)
-		return r;
 	snprintf(reason, sizeof(reason), "candidate %lld approved",
 	    (long long)candidate_id);
-	return grade_audit(ctx, &c, grade, owner_id, reason);
+	return cmd_grade_set(ctx, &c, grade, owner_id, reason);
 }
 
 /*
@@ -200,9 +200,7 @@ cmd_customer_grade(
 	}
 	if (grade[0] == '\0')
 		owner_id = 0;
-	if ((r = store_customer_grade(st, c.id, c.version + 1, grade, owner_id,
-		 ctx->user->id, ctx->now)) != 0 ||
-	    (r = grade_audit(ctx, &c, grade, owner_id, a->reason)) != 0 ||
+	if ((r = cmd_grade_set(ctx, &c, grade, owner_id, a->reason)) != 0 ||
 	    (r = store_customer_get(st, ctx->arena, c.id, &c)) != 0)
 		return r;
 	log_info("customer %lld graded %s by %s", (long long)c.id,

@@ -504,30 +504,13 @@ static int
 inquiry_serve_grade(struct cmd_ctx *ctx, const struct store_inquiry *q,
     const struct store_customer *c)
 {
-	json_t *jb = NULL, *ja = NULL;
 	char reason[64];
-	int r = ERR_ALLOC;
 
 	if (c->grade[0] != '\0' && strcmp(c->grade, "potential") != 0)
 		return 0;
-	if ((r = store_customer_grade(ctx->srv->store, c->id, c->version + 1,
-		 "general", c->owner_id, ctx->user->id, ctx->now)) != 0)
-		return r;
 	snprintf(
 	    reason, sizeof(reason), "inquiry %lld served", (long long)q->id);
-	jb = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)c->id, "grade",
-	    c->grade, "owner_id", (json_int_t)c->owner_id, "version",
-	    (json_int_t)c->version);
-	ja = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)c->id, "grade",
-	    "general", "owner_id", (json_int_t)c->owner_id, "version",
-	    (json_int_t)(c->version + 1));
-	r = ERR_ALLOC;
-	if (jb != NULL && ja != NULL)
-		r = audit_record_json(
-		    ctx, "customer.grade", "customer", c->id, jb, ja, reason);
-	json_decref(jb);
-	json_decref(ja);
-	return r;
+	return cmd_grade_set(ctx, c, "general", c->owner_id, reason);
 }
 
 /* Promotes q: a candidate of the BU's open cycle, in the segment asked for

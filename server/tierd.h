@@ -1072,6 +1072,14 @@ const char *cmd_grade_of_tier(Tier__TierLevel t);
  * "potential", -1 for anything else ("" included). */
 int cmd_grade_of_name(const char *name);
 /*
+ * Sets customer c's grade ("" for none) and owner and writes the
+ * "customer.grade" audit entry with reason, in the caller's transaction; c is
+ * the customer as read, its version the one replaced. Returns 0,
+ * ERR_CONFLICT (c changed meanwhile), ERR_ALLOC or ERR_STORE.
+ */
+int cmd_grade_set(struct cmd_ctx *ctx, const struct store_customer *c,
+    const char *grade, int64_t owner_id, const char *reason);
+/*
  * Gives customer customer_id the grade of tier and owner owner_id, as the
  * final approval of candidate candidate_id does, with its own audit entry
  * "customer.grade" (reason names the candidate). Call inside the approval's
