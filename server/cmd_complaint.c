@@ -166,9 +166,9 @@ cmd_complaint_add(
 		    "complaint_add.complaint.category",
 		    "one of quality, service, price, delivery, other",
 		    "a complaint needs a category");
-	cmd_visit_date_format(ctx->now / 86400, today);
+	day_format(ctx->now / DAY_SECONDS, today);
 	if (w->opened_on[0] != '\0') {
-		if (cmd_visit_date_parse(w->opened_on, &day) != 0)
+		if (day_parse(w->opened_on, &day) != 0)
 			return cmd_error(ctx, resp,
 			    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 			    "complaint_add.complaint.opened_on",
@@ -176,7 +176,7 @@ cmd_complaint_add(
 			    "2000-01-01 to 2999-12-31",
 			    "\"%.32s\" is not a usable complaint date",
 			    w->opened_on);
-		if (day > ctx->now / 86400)
+		if (day > ctx->now / DAY_SECONDS)
 			return cmd_error(ctx, resp,
 			    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 			    "complaint_add.complaint.opened_on",
@@ -238,7 +238,7 @@ cmd_complaint_resolve(
 	if (r != 0)
 		return r;
 	if (before.state != TIER__COMPLAINT_STATE__COMPLAINT_STATE_OPEN) {
-		cmd_visit_date_format(before.resolved_at / 86400, when);
+		day_format(before.resolved_at / DAY_SECONDS, when);
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_CONFLICT,
 		    "complaint_resolve.complaint_id",

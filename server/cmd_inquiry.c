@@ -54,47 +54,6 @@ inquiry_has_text(const char *s)
 	return 0;
 }
 
-/* 1 if text is "YYYY-MM-DD" (len 10) or "YYYY-MM" (len 7) of a real day or
- * month in 2000-2999. */
-static int
-inquiry_date_valid(const char *text, size_t len)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-		31 };
-	int y, m, d = 1, leap;
-	size_t i;
-
-	if (strlen(text) != len)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (i == 4 || i == 7) {
-			if (text[i] != '-')
-				return 0;
-		} else if (text[i] < '0' || text[i] > '9') {
-			return 0;
-		}
-	}
-	y = atoi(text);
-	m = atoi(text + 5);
-	if (len == 10)
-		d = atoi(text + 8);
-	if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1)
-		return 0;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= days[m - 1] + (m == 2 && leap);
-}
-
-/* The server's day, "YYYY-MM-DD" (UTC). */
-static void
-inquiry_today(int64_t now, char out[11])
-{
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The record as the audit log keeps it. */
 static json_t *
 inquiry_json(const struct store_inquiry *q)
@@ -251,6 +210,7 @@ cmd_inquiry_add(
 	struct store_unit bu, seg;
 	struct store_inquiry q;
 	char today[11];
+	int64_t received;
 	json_t *after;
 	int r;
 
@@ -274,15 +234,15 @@ cmd_inquiry_add(
 		    "inquiry_add.inquiry.channel",
 		    "phone, mail, web, visit, fair or other",
 		    "an inquiry needs the channel it came by");
-	inquiry_today(ctx->now, today);
+	day_format(ctx->now / DAY_SECONDS, today);
 	if (w->received_on[0] == '\0')
 		memcpy(q.received_on, today, sizeof(today));
-	else if (!inquiry_date_valid(w->received_on, 10))
+	else if (day_parse(w->received_on, &received) != 0)
 		return cmd_error(ctx, resp, BAD_REQUEST,
 		    "inquiry_add.inquiry.received_on",
 		    "write the day as YYYY-MM-DD, 2000 to 2999",
 		    "\"%.32s\" is not a day", w->received_on);
-	else if (strcmp(w->received_on, today) > 0)
+	else if (received > ctx->now / DAY_SECONDS)
 		return cmd_error(ctx, resp, BAD_REQUEST,
 		    "inquiry_add.inquiry.received_on",
 		    "give the day it came in, today or earlier",
@@ -384,7 +344,7 @@ cmd_inquiry_list(
 			return r;
 		f.bu_id = bu.id;
 	}
-	if (a->month[0] != '\0' && !inquiry_date_valid(a->month, 7))
+	if (a->month[0] != '\0' && !day_month_valid(a->month))
 		return cmd_error(ctx, resp, BAD_REQUEST, "inquiry_list.month",
 		    "write the month as YYYY-MM", "\"%.32s\" is not a month",
 		    a->month);
@@ -737,7 +697,7 @@ cmd_inquiry_summary(
 	if ((r = inquiry_find_bu(
 		 ctx, resp, a->bu, "inquiry_summary.bu", &bu)) != 0)
 		return r;
-	if (!inquiry_date_valid(a->month, 7))
+	if (!day_month_valid(a->month))
 		return cmd_error(ctx, resp, BAD_REQUEST,
 		    "inquiry_summary.month", "write the month as YYYY-MM",
 		    "\"%.32s\" is not a month", a->month);

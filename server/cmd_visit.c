@@ -1,10 +1,9 @@
 /*
  * visit add, list, plan, overdue: the visit card of customers (访问履历卡)
  * and the revisit plan of the targets' owners. A target is a customer with
- * an approved candidate in an open or closed cycle; its owner is that
+ * an approved candidate in an open, closed or reviewed cycle; its owner is that
  * candidate's owner and its visit limit that cycle's policy. Owns the
- * calendar dates of the wire ("YYYY-MM-DD") and the escalation of targets
- * not visited for longer than the limit.
+ * escalation of targets not visited for longer than the limit.
  */
 #include "tierd.h"
 
@@ -20,82 +19,15 @@
 #define VISIT_PAGE_MAX       1000
 #define VISIT_RECENT         5   /* visits shown with a customer */
 #define VISIT_OPEN_MAX       100 /* open complaints shown with a customer */
-#define VISIT_DAY            86400
 
 static const char visit_date_hint[] = "write the date as YYYY-MM-DD, a real "
 				      "day from 2000-01-01 to 2999-12-31";
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-visit_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int
-cmd_visit_date_parse(const char *text, int64_t *days)
-{
-	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-		31, 30, 31 };
-	unsigned y = 0, m = 0, d = 0, last;
-	size_t i;
-
-	if (text == NULL || strlen(text) != 10 || text[4] != '-' ||
-	    text[7] != '-')
-		return ERR_INVALID_ARG;
-	for (i = 0; i < 10; i++) {
-		if (i == 4 || i == 7)
-			continue;
-		if (text[i] < '0' || text[i] > '9')
-			return ERR_INVALID_ARG;
-	}
-	for (i = 0; i < 4; i++)
-		y = y * 10 + (unsigned)(text[i] - '0');
-	m = (unsigned)(text[5] - '0') * 10 + (unsigned)(text[6] - '0');
-	d = (unsigned)(text[8] - '0') * 10 + (unsigned)(text[9] - '0');
-	if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1)
-		return ERR_INVALID_ARG;
-	last = mdays[m - 1];
-	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		last = 29;
-	if (d > last)
-		return ERR_INVALID_ARG;
-	*days = visit_days_from_civil(y, m, d);
-	return 0;
-}
-
-void
-cmd_visit_date_format(int64_t days, char out[11])
-{
-	int64_t z = days + 719468, era, doe, yoe, y, doy, mp, d, m;
-	char buf[48];
-
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)y, (int)m, (int)d);
-	memcpy(out, buf, 10);
-	out[10] = '\0';
-}
 
 /* Today on the server's clock, as a day number. */
 static int64_t
 visit_today(const struct cmd_ctx *ctx)
 {
-	return ctx->now / VISIT_DAY;
+	return ctx->now / DAY_SECONDS;
 }
 
 /*
@@ -109,13 +41,13 @@ visit_date_field(struct cmd_ctx *ctx, Tier__Response *resp, const char *text,
 {
 	char today[11];
 
-	if (cmd_visit_date_parse(text, days) != 0)
+	if (day_parse(text, days) != 0)
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    visit_date_hint, "\"%.32s\" is not a usable %s", text,
 		    what);
 	if (not_future && *days > visit_today(ctx)) {
-		cmd_visit_date_format(visit_today(ctx), today);
+		day_format(visit_today(ctx), today);
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "record what already happened; plan a visit with its "
@@ -487,15 +419,15 @@ visit_due_of(const struct store_target *t, int64_t today, struct visit_due *d)
 	memset(d, 0, sizeof(*d));
 	d->t = t;
 	if (t->last_visit[0] != '\0' &&
-	    cmd_visit_date_parse(t->last_visit, &d->base) == 0) {
+	    day_parse(t->last_visit, &d->base) == 0) {
 		d->days_since = today - d->base;
 	} else {
-		d->base = t->approved_at / VISIT_DAY;
+		d->base = t->approved_at / DAY_SECONDS;
 		d->days_since = -1;
 	}
 	d->due = d->base + t->limit_days;
-	if (t->next_visit[0] != '\0' &&
-	    cmd_visit_date_parse(t->next_visit, &next) == 0 && next < d->due)
+	if (t->next_visit[0] != '\0' && day_parse(t->next_visit, &next) == 0 &&
+	    next < d->due)
 		d->due = next;
 	d->overdue = today - d->base > (int64_t)t->limit_days;
 }
@@ -522,10 +454,10 @@ visit_target_to_wire(struct cmd_ctx *ctx, const struct visit_due *d)
 	w->last_visit = (char *)t->last_visit;
 	w->next_visit = (char *)t->next_visit;
 	w->days_since = (int32_t)d->days_since;
-	cmd_visit_date_format(d->due, day);
+	day_format(d->due, day);
 	w->due = arena_strdup(a, day);
 	w->overdue = d->overdue;
-	cmd_visit_date_format(t->approved_at / VISIT_DAY, day);
+	day_format(t->approved_at / DAY_SECONDS, day);
 	w->target_since = arena_strdup(a, day);
 	return w->due != NULL && w->target_since != NULL ? w : NULL;
 }
@@ -611,7 +543,7 @@ visit_plan(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 			return ERR_ALLOC;
 	}
 	out->n_targets = k;
-	cmd_visit_date_format(today, day);
+	day_format(today, day);
 	if ((out->today = arena_strdup(ctx->arena, day)) == NULL)
 		return ERR_ALLOC;
 	*outp = out;
@@ -647,8 +579,8 @@ visit_alert(struct cmd_ctx *ctx, const struct visit_due *d)
 	json_t *after;
 	int r;
 
-	cmd_visit_date_format(d->due, due);
-	cmd_visit_date_format(t->approved_at / VISIT_DAY, since);
+	day_format(d->due, due);
+	day_format(t->approved_at / DAY_SECONDS, since);
 	if (d->days_since >= 0)
 		snprintf(reason, sizeof(reason),
 		    "not visited for %lld days (last visit %s), limit %u days",

@@ -1681,13 +1681,20 @@ int store_complaint_each(struct store *st,
     const struct store_complaint_filter *f,
     int (*fn)(const struct store_complaint *c, void *arg), void *arg);
 
-/* cmd_visit.c ---------------------------------------------------------------*/
+/* day.c ---------------------------------------------------------------------*/
+
+#define DAY_SECONDS 86400
 
 /* Days since 1970-01-01 of a "YYYY-MM-DD" date from 2000-01-01 to
  * 2999-12-31 that exists in the calendar. Returns 0 or ERR_INVALID_ARG. */
-int cmd_visit_date_parse(const char *text, int64_t *days);
+int day_parse(const char *text, int64_t *days);
 /* The "YYYY-MM-DD" of a day number, into out (11 bytes). */
-void cmd_visit_date_format(int64_t days, char out[11]);
+void day_format(int64_t days, char out[11]);
+/* 1 if text is a month "YYYY-MM" from 2000-01 to 2999-12, else 0. */
+int day_month_valid(const char *text);
+
+/* cmd_visit.c ---------------------------------------------------------------*/
+
 /*
  * Loads customer id for a visit or complaint request: NOT_FOUND naming
  * field when it does not exist or its BU is out of scope. Returns 0 or an

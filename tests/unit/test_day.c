@@ -1,7 +1,7 @@
 /*
- * The calendar dates of the visit and complaint cards: what
- * cmd_visit_date_parse accepts (real days from 2000-01-01 to 2999-12-31,
- * exactly "YYYY-MM-DD") and that cmd_visit_date_format is its inverse.
+ * The calendar dates of visits, complaints and inquiries (server/day.c): what
+ * day_parse accepts (real days from 2000-01-01 to 2999-12-31,
+ * exactly "YYYY-MM-DD") and that day_format is its inverse.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +18,11 @@ test_known_days(void **state)
 	int64_t d;
 
 	(void)state;
-	assert_int_equal(cmd_visit_date_parse("2000-01-01", &d), 0);
+	assert_int_equal(day_parse("2000-01-01", &d), 0);
 	assert_int_equal(d, 10957);
-	assert_int_equal(cmd_visit_date_parse("2026-11-23", &d), 0);
+	assert_int_equal(day_parse("2026-11-23", &d), 0);
 	assert_int_equal(d, 20780);
-	assert_int_equal(cmd_visit_date_parse("2999-12-31", &d), 0);
+	assert_int_equal(day_parse("2999-12-31", &d), 0);
 }
 
 static void
@@ -38,9 +38,8 @@ test_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(
-		    cmd_visit_date_parse(bad[i], &d), ERR_INVALID_ARG);
-	assert_int_equal(cmd_visit_date_parse(NULL, &d), ERR_INVALID_ARG);
+		assert_int_equal(day_parse(bad[i], &d), ERR_INVALID_ARG);
+	assert_int_equal(day_parse(NULL, &d), ERR_INVALID_ARG);
 }
 
 static void
@@ -49,11 +48,11 @@ test_leap_days(void **state)
 	int64_t a, b;
 
 	(void)state;
-	assert_int_equal(cmd_visit_date_parse("2000-02-29", &a), 0);
-	assert_int_equal(cmd_visit_date_parse("2000-03-01", &b), 0);
+	assert_int_equal(day_parse("2000-02-29", &a), 0);
+	assert_int_equal(day_parse("2000-03-01", &b), 0);
 	assert_int_equal(b - a, 1);
-	assert_int_equal(cmd_visit_date_parse("2024-02-29", &a), 0);
-	assert_int_equal(cmd_visit_date_parse("2400-02-29", &a), 0);
+	assert_int_equal(day_parse("2024-02-29", &a), 0);
+	assert_int_equal(day_parse("2400-02-29", &a), 0);
 }
 
 static void
@@ -63,14 +62,14 @@ test_round_trip(void **state)
 	char text[11];
 
 	(void)state;
-	assert_int_equal(cmd_visit_date_parse("2000-01-01", &first), 0);
-	assert_int_equal(cmd_visit_date_parse("2999-12-31", &last), 0);
+	assert_int_equal(day_parse("2000-01-01", &first), 0);
+	assert_int_equal(day_parse("2999-12-31", &last), 0);
 	for (d = first; d <= last; d++) {
-		cmd_visit_date_format(d, text);
-		assert_int_equal(cmd_visit_date_parse(text, &back), 0);
+		day_format(d, text);
+		assert_int_equal(day_parse(text, &back), 0);
 		assert_int_equal(back, d);
 	}
-	cmd_visit_date_format(first, text);
+	day_format(first, text);
 	assert_string_equal(text, "2000-01-01");
 }
 
