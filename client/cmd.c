@@ -11,6 +11,16 @@
 #include "noise.h"
 #include "tier.h"
 
+/* The help of the options every --watch list command takes. */
+#define CMD_WATCH_HELP                                                         \
+	"  --watch              after the list, print each change as it\n"     \
+	"                       is committed, until interrupted (JSON\n"       \
+	"                       lines when not on a terminal or with\n"        \
+	"                       --output json); a restarted watch\n"           \
+	"                       resumes where the last one stopped\n"          \
+	"  --since SEQ          with --watch: the changes after SEQ\n"         \
+	"  --fresh              with --watch: changes from now on only\n"
+
 static const struct cmd_entry cmd_user_table[] = {
 	{ "add", cmd_user_add_main,
 	    "create a user and print its first enrolment code",
@@ -175,14 +185,8 @@ static const struct cmd_entry cmd_candidate_table[] = {
 	    "options:\n"
 	    "  --segment NAME       only this segment\n"
 	    "  --state STATE        proposed, scored, pending, approved,\n"
-	    "                       rejected or withdrawn (the list only)\n"
-	    "  --watch              after the list, print each change as it\n"
-	    "                       is committed, until interrupted (JSON\n"
-	    "                       lines when not on a terminal or with\n"
-	    "                       --output json); a restarted watch\n"
-	    "                       resumes where the last one stopped\n"
-	    "  --since SEQ          with --watch: the changes after SEQ\n"
-	    "  --fresh              with --watch: changes from now on only\n"
+	    "                       rejected or withdrawn (the list "
+	    "only)\n" CMD_WATCH_HELP
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
 	    NULL },
@@ -278,14 +282,7 @@ static const struct cmd_entry cmd_cycle_table[] = {
 	    "first. With --watch, then follows changes to those cycles.\n"
 	    "\n"
 	    "options:\n"
-	    "  --bu BU              only the cycles of this BU\n"
-	    "  --watch              after the list, print each change as it\n"
-	    "                       is committed, until interrupted (JSON\n"
-	    "                       lines when not on a terminal or with\n"
-	    "                       --output json); a restarted watch\n"
-	    "                       resumes where the last one stopped\n"
-	    "  --since SEQ          with --watch: the changes after SEQ\n"
-	    "  --fresh              with --watch: changes from now on only\n"
+	    "  --bu BU              only the cycles of this BU\n" CMD_WATCH_HELP
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
 	    NULL },
@@ -467,14 +464,7 @@ static const struct cmd_entry cmd_customer_table[] = {
 	    "                       strategic, or none\n"
 	    "  --search TEXT        names containing TEXT (case, width\n"
 	    "                       and spacing do not matter; the list "
-	    "only)\n"
-	    "  --watch              after the list, print each change as it\n"
-	    "                       is committed, until interrupted (JSON\n"
-	    "                       lines when not on a terminal or with\n"
-	    "                       --output json); a restarted watch\n"
-	    "                       resumes where the last one stopped\n"
-	    "  --since SEQ          with --watch: the changes after SEQ\n"
-	    "  --fresh              with --watch: changes from now on only\n"
+	    "only)\n" CMD_WATCH_HELP
 	    "  --offline            read the local copy that tier sync keeps,\n"
 	    "                       not the server\n",
 	    NULL },
@@ -648,13 +638,8 @@ static const struct cmd_entry cmd_complaint_table[] = {
 	    "  --open               only open ones\n"
 	    "  --category C         only this category\n"
 	    "  --bu BU              only customers of this BU\n"
-	    "  --limit N            at most N (default 100, at most 1000)\n"
-	    "  --watch              after the list, print each complaint\n"
-	    "                       change as it is committed, until\n"
-	    "                       interrupted (JSON lines when not on a\n"
-	    "                       terminal or with --output json)\n"
-	    "  --since SEQ          with --watch: the changes after SEQ\n"
-	    "  --fresh              with --watch: changes from now on only\n",
+	    "  --limit N            at most N (default 100, at most "
+	    "1000)\n" CMD_WATCH_HELP,
 	    NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -814,14 +799,7 @@ const struct cmd_entry cmd_table[] = {
 	    "With --watch, then follows candidates entering or leaving your\n"
 	    "queue, and escalations addressed to your role.\n"
 	    "\n"
-	    "options:\n"
-	    "  --watch              after the list, print each change as it\n"
-	    "                       is committed, until interrupted (JSON\n"
-	    "                       lines when not on a terminal or with\n"
-	    "                       --output json); a restarted watch\n"
-	    "                       resumes where the last one stopped\n"
-	    "  --since SEQ          with --watch: the changes after SEQ\n"
-	    "  --fresh              with --watch: changes from now on only\n",
+	    "options:\n" CMD_WATCH_HELP,
 	    NULL },
 	{ "top", cmd_top_main,
 	    "a live view of the approval queues in your scope", "top",

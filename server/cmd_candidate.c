@@ -379,27 +379,42 @@ cand_wire_chain(struct cmd_ctx *ctx, const struct store_candidate *c,
 	return 0;
 }
 
-/* Score lines and missing information. */
+/* The empty fields of a candidate's customer card; none when it is gone. */
+struct cand_card {
+	const char *missing[CUSTOMER_CARD_FIELDS];
+	size_t n;
+};
+
 static int
-cand_wire_sheet(struct cmd_ctx *ctx, const struct store_candidate *c,
-    const struct cand_sheet *sh, Tier__Candidate *w)
+cand_card_load(struct cmd_ctx *ctx, const struct store_candidate *c,
+    struct cand_card *card)
 {
-	const char *card[CUSTOMER_CARD_FIELDS];
 	struct store_customer cu;
-	Tier__ScoreLine *l;
-	size_t i, ncard = 0, nmissing = 0;
-	char buf[128];
 	int r;
 
+	card->n = 0;
 	r = store_customer_get(
 	    ctx->srv->store, ctx->arena, c->customer_id, &cu);
-	if (r != 0 && r != ERR_NOT_FOUND)
+	if (r == ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
 		return r;
-	if (r == 0)
-		ncard = cmd_customer_missing(&cu, card);
+	card->n = cmd_customer_missing(&cu, card->missing);
+	return 0;
+}
+
+/* Score lines and missing information. */
+static int
+cand_wire_sheet(struct cmd_ctx *ctx, const struct cand_sheet *sh,
+    const struct cand_card *card, Tier__Candidate *w)
+{
+	Tier__ScoreLine *l;
+	size_t i, nmissing = 0;
+	char buf[128];
+
 	w->lines = arena_alloc(ctx->arena, (sh->set.n + 1) * sizeof(*w->lines));
 	w->missing = arena_alloc(
-	    ctx->arena, (sh->set.n + ncard + 1) * sizeof(*w->missing));
+	    ctx->arena, (sh->set.n + card->n + 1) * sizeof(*w->missing));
 	if (w->lines == NULL || w->missing == NULL)
 		return ERR_ALLOC;
 	for (i = 0; i < sh->set.n; i++) {
@@ -425,8 +440,8 @@ cand_wire_sheet(struct cmd_ctx *ctx, const struct store_candidate *c,
 		}
 	}
 	w->n_lines = sh->set.n;
-	for (i = 0; i < ncard; i++) {
-		snprintf(buf, sizeof(buf), "card: %s", card[i]);
+	for (i = 0; i < card->n; i++) {
+		snprintf(buf, sizeof(buf), "card: %s", card->missing[i]);
 		if ((w->missing[nmissing++] = arena_strdup(ctx->arena, buf)) ==
 		    NULL)
 			return ERR_ALLOC;
@@ -461,31 +476,13 @@ cand_wire_allowed(struct cmd_candidate_actor *ac,
 	return 0;
 }
 
-/* Flags a candidate whose customer's archive card has empty fields. */
-static int
-cand_wire_card(
-    struct cmd_ctx *ctx, const struct store_candidate *c, Tier__Candidate *w)
-{
-	const char *card[CUSTOMER_CARD_FIELDS];
-	struct store_customer cu;
-	int r;
-
-	r = store_customer_get(
-	    ctx->srv->store, ctx->arena, c->customer_id, &cu);
-	if (r == ERR_NOT_FOUND)
-		return 0;
-	if (r != 0)
-		return r;
-	w->card_incomplete = cmd_customer_missing(&cu, card) > 0;
-	return 0;
-}
-
 Tier__Candidate *
 cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
     const struct store_candidate *c, const struct store_cycle *cy, int detail)
 {
 	struct cmd_ctx *ctx = ac->ctx;
 	struct cand_sheet sh;
+	struct cand_card card;
 	Tier__Candidate *w;
 	int64_t inquiry;
 	int pending_or_decided, r;
@@ -524,8 +521,9 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 		w->inquiry_id = (uint64_t)inquiry;
 	else if (r != ERR_NOT_FOUND)
 		return NULL;
-	if (cand_wire_card(ctx, c, w) != 0)
+	if (cand_card_load(ctx, c, &card) != 0)
 		return NULL;
+	w->card_incomplete = card.n > 0;
 	/* The chain belongs to a submission: shown while it is pending and
 	 * once it is decided. */
 	pending_or_decided =
@@ -538,7 +536,7 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 	if (!detail)
 		return w;
 	if (cand_sheet_load(ctx, c, cy, &sh) != 0 ||
-	    cand_wire_sheet(ctx, c, &sh, w) != 0 ||
+	    cand_wire_sheet(ctx, &sh, &card, w) != 0 ||
 	    cand_wire_allowed(ac, c, cy, w) != 0)
 		return NULL;
 	return w;
