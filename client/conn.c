@@ -778,12 +778,24 @@ conn_send_request(struct conn *c, Tier__Request *req)
 	req->id = ++c->next_id;
 	/*
 	 * Every request carries an idempotency key; the server uses it for
-	 * changes, so a change retried under the same key happens once.
+	 * changes, so a change retried under the same key happens once. The
+	 * key starts with the time in milliseconds (then 80 random bits), so
+	 * that one user's keys arrive in order and the server's index of them
+	 * grows at its end instead of at random places.
 	 */
 	if (c->cfg->flag_request_id != NULL)
 		req->request_id = (char *)c->cfg->flag_request_id;
 	else {
-		randombytes_buf(rnd, sizeof(rnd));
+		uint64_t ms = (uint64_t)time(NULL) * 1000;
+		struct timespec ts;
+		int i;
+
+		if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+			ms = (uint64_t)ts.tv_sec * 1000 +
+			     (uint64_t)ts.tv_nsec / 1000000;
+		for (i = 0; i < 6; i++)
+			rnd[i] = (uint8_t)(ms >> (8 * (5 - i)));
+		randombytes_buf(rnd + 6, sizeof(rnd) - 6);
 		sodium_bin2hex(rid, sizeof(rid), rnd, sizeof(rnd));
 		req->request_id = rid;
 	}

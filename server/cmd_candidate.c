@@ -476,12 +476,13 @@ cand_wire_allowed(struct cmd_candidate_actor *ac,
 	return 0;
 }
 
-Tier__Candidate *
-cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
-    const struct store_candidate *c, const struct store_cycle *cy, int detail)
+/* sh: c's score sheet when the caller has it, else NULL to load it. */
+static Tier__Candidate *
+cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
+    const struct store_cycle *cy, const struct cand_sheet *sh, int detail)
 {
 	struct cmd_ctx *ctx = ac->ctx;
-	struct cand_sheet sh;
+	struct cand_sheet loaded;
 	struct cand_card card;
 	Tier__Candidate *w;
 	int64_t inquiry;
@@ -535,22 +536,33 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 		return NULL;
 	if (!detail)
 		return w;
-	if (cand_sheet_load(ctx, c, cy, &sh) != 0 ||
-	    cand_wire_sheet(ctx, &sh, &card, w) != 0 ||
+	if (sh == NULL) {
+		if (cand_sheet_load(ctx, c, cy, &loaded) != 0)
+			return NULL;
+		sh = &loaded;
+	}
+	if (cand_wire_sheet(ctx, sh, &card, w) != 0 ||
 	    cand_wire_allowed(ac, c, cy, w) != 0)
 		return NULL;
 	return w;
 }
 
+Tier__Candidate *
+cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
+    const struct store_candidate *c, const struct store_cycle *cy, int detail)
+{
+	return cand_to_wire(ac, c, cy, NULL, detail);
+}
+
 /*
  * The audit form of c: the record's fields with names for ids, its scores
- * against the criteria version in force, and the approved steps of its
- * submission (who decided, and for whom when a deputy did). A new
- * reference, or NULL.
+ * against the criteria version in force (from sh when the caller has c's
+ * sheet, else read), and the approved steps of its submission (who decided,
+ * and for whom when a deputy did). A new reference, or NULL.
  */
 static json_t *
 cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
-    uint32_t criteria_version)
+    uint32_t criteria_version, const struct cand_sheet *sh)
 {
 	struct store_candidate_approval *aps = NULL;
 	struct store_candidate_score *scores = NULL;
@@ -558,8 +570,8 @@ cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
 	json_t *js, *jc, *ja;
 	size_t i, n = 0, nsteps, naps = 0;
 
-	if (store_candidate_scores(ctx->srv->store, ctx->arena, c->id,
-		criteria_version, &scores, &n) != 0)
+	if (sh == NULL && store_candidate_scores(ctx->srv->store, ctx->arena,
+			      c->id, criteria_version, &scores, &n) != 0)
 		return NULL;
 	if (c->round > 0 && store_candidate_approvals(ctx->srv->store,
 				ctx->arena, c->id, c->round, &aps, &naps) != 0)
@@ -570,6 +582,11 @@ cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
 	for (i = 0; js != NULL && i < n; i++)
 		json_object_set_new(js, scores[i].criterion,
 		    json_integer((json_int_t)scores[i].value));
+	for (i = 0; js != NULL && sh != NULL && i < sh->set.n; i++) {
+		if (sh->lines[i].scored)
+			json_object_set_new(js, sh->lines[i].crit->name,
+			    json_integer((json_int_t)sh->lines[i].value));
+	}
 	nsteps = cand_chain_parse(c->chain, steps, STORE_CHAIN_MAX);
 	for (i = 0; jc != NULL && i < nsteps; i++)
 		json_array_append_new(jc, json_string(msg_role_name(steps[i])));
@@ -831,14 +848,19 @@ cand_owner(struct cmd_ctx *ctx, Tier__Response *resp,
 /* Loads candidate id as the actor may see it, or answers NOT_FOUND. */
 static int
 cand_load(struct cmd_candidate_actor *ac, Tier__Response *resp, uint64_t id,
-    const char *field, struct store_candidate *c, struct store_cycle *cy)
+    const char *field, int ranked, struct store_candidate *c,
+    struct store_cycle *cy)
 {
 	struct cmd_ctx *ctx = ac->ctx;
+	struct store *st = ctx->srv->store;
 	int r;
 
-	r = id > INT64_MAX ? ERR_NOT_FOUND
-			   : store_candidate_get(
-				 ctx->srv->store, ctx->arena, (int64_t)id, c);
+	if (id > INT64_MAX)
+		r = ERR_NOT_FOUND;
+	else if (ranked)
+		r = store_candidate_get(st, ctx->arena, (int64_t)id, c);
+	else
+		r = store_candidate_read(st, ctx->arena, (int64_t)id, c);
 	if (r == 0 && !cmd_candidate_sees(ac, c->segment_id))
 		r = ERR_NOT_FOUND;
 	if (r == ERR_NOT_FOUND)
@@ -851,30 +873,34 @@ cand_load(struct cmd_candidate_actor *ac, Tier__Response *resp, uint64_t id,
 	return store_cycle_get(ctx->srv->store, c->cycle_id, cy);
 }
 
-/* Writes the audit entry of a change of c and fills the response. */
+/*
+ * Writes the audit entry of a change that left the candidate as c (as
+ * stored, but for its ranks) and fills the response. sh is c's score sheet,
+ * or NULL to read it.
+ */
 static int
-cand_finish(struct cmd_candidate_actor *ac, const char *action, int64_t id,
-    const struct store_cycle *cy, const json_t *before, const char *reason,
+cand_finish(struct cmd_candidate_actor *ac, const char *action,
+    struct store_candidate *c, const struct store_cycle *cy,
+    const struct cand_sheet *sh, const json_t *before, const char *reason,
     Tier__CandidateResponse **out)
 {
 	struct cmd_ctx *ctx = ac->ctx;
-	struct store_candidate c;
 	json_t *after = NULL;
 	int r;
 
-	if ((r = store_candidate_get(ctx->srv->store, ctx->arena, id, &c)) != 0)
+	if ((r = store_candidate_ranks(ctx->srv->store, c)) != 0)
 		return r;
-	if ((after = cand_json(ctx, &c, cy->criteria_version)) == NULL)
+	if ((after = cand_json(ctx, c, cy->criteria_version, sh)) == NULL)
 		return ERR_ALLOC;
 	r = audit_record_json(
-	    ctx, action, "candidate", id, before, after, reason);
+	    ctx, action, "candidate", c->id, before, after, reason);
 	json_decref(after);
 	if (r != 0)
 		return r;
 	if ((*out = arena_alloc(ctx->arena, sizeof(**out))) == NULL)
 		return ERR_ALLOC;
 	tier__candidate_response__init(*out);
-	if (((*out)->candidate = cmd_candidate_to_wire(ac, &c, cy, 1)) == NULL)
+	if (((*out)->candidate = cand_to_wire(ac, c, cy, sh, 1)) == NULL)
 		return ERR_ALLOC;
 	return 0;
 }
@@ -966,8 +992,9 @@ cmd_candidate_propose_in(struct cmd_candidate_actor *ac, Tier__Response *resp,
 	}
 	if (r != 0)
 		return r;
-	if ((r = cand_finish(
-		 ac, "candidate.propose", c.id, cy, NULL, "", out)) != 0)
+	if ((r = store_candidate_read(st, ctx->arena, c.id, &c)) != 0 ||
+	    (r = cand_finish(
+		 ac, "candidate.propose", &c, cy, NULL, NULL, "", out)) != 0)
 		return r;
 	log_info("candidate %lld proposed by %s (cycle %lld, %s)",
 	    (long long)c.id, ctx->user->name, (long long)cy->id, seg->name);
@@ -1072,23 +1099,27 @@ cand_act_input(struct cmd_ctx *ctx, Tier__Response *resp,
 }
 
 /*
- * Applies an allowed transition to n (a copy of the candidate as read):
- * state, chain, owner and the bookkeeping of each action, the scores and
- * the approval row. Returns 0 or a store error.
+ * Applies an allowed transition to c, the candidate as read, into n:
+ * state, chain, owner and the bookkeeping of each action with the names it
+ * shows, the scores and the approval row, so that n is then the candidate as
+ * stored. Returns 0 or a store error.
  */
 static int
 cand_apply(struct cmd_ctx *ctx, const Tier__CandidateActRequest *a,
     const struct store_cycle *cy, const struct cand_sheet *sh,
     const struct wf_outcome *o, const struct store_user *owner,
-    const struct store_user *on_behalf, struct store_candidate *n)
+    const struct store_user *on_behalf, const struct store_candidate *c,
+    struct store_candidate *n)
 {
 	struct store *st = ctx->srv->store;
 	size_t i;
 	int r;
 
+	*n = *c;
 	n->state = o->next;
 	n->version++;
 	n->updated_by = ctx->user->id;
+	n->updater = ctx->user->name;
 	n->updated_at = ctx->now;
 	switch (a->action) {
 	case TIER__CANDIDATE_ACTION__CANDIDATE_ACTION_SCORE:
@@ -1114,8 +1145,10 @@ cand_apply(struct cmd_ctx *ctx, const Tier__CandidateActRequest *a,
 			return r;
 		n->tier = a->tier;
 		n->owner_id = owner->id;
+		n->owner = owner->name;
 		n->justification = a->justification;
 		n->submitted_by = ctx->user->id;
+		n->submitter = ctx->user->name;
 		n->round++;
 		n->step = 0;
 		n->pending_since = ctx->now;
@@ -1146,7 +1179,7 @@ cand_apply(struct cmd_ctx *ctx, const Tier__CandidateActRequest *a,
 	default:
 		return ERR_INTERNAL;
 	}
-	return store_candidate_update(st, n, n->version - 1);
+	return store_candidate_update(st, c, n);
 }
 
 static int
@@ -1159,7 +1192,7 @@ cmd_candidate_act(
 	struct store_candidate c, n;
 	struct store_cycle cy;
 	struct store_user owner;
-	struct cand_sheet sh;
+	struct cand_sheet sh, before_sh;
 	struct wf_facts f;
 	struct wf_outcome o;
 	json_t *before = NULL;
@@ -1180,7 +1213,7 @@ cmd_candidate_act(
 		return r;
 	if ((r = cmd_candidate_actor_load(ctx, &ac)) != 0 ||
 	    (r = cand_load(&ac, resp, a->candidate_id,
-		 "candidate_act.candidate_id", &c, &cy)) != 0 ||
+		 "candidate_act.candidate_id", 0, &c, &cy)) != 0 ||
 	    (r = cmd_cycle_writable(ctx, resp, &cy)) != 0)
 		goto out;
 	if (a->version == 0) {
@@ -1198,7 +1231,15 @@ cmd_candidate_act(
 	/* The facts, with the score as this request would leave it. */
 	if ((r = cand_sheet_load(ctx, &c, &cy, &sh)) != 0)
 		goto out;
+	before_sh = sh;
 	if (a->action == TIER__CANDIDATE_ACTION__CANDIDATE_ACTION_SCORE) {
+		before_sh.lines =
+		    arena_alloc(ctx->arena, (sh.set.n + 1) * sizeof(*sh.lines));
+		if (before_sh.lines == NULL) {
+			r = ERR_ALLOC;
+			goto out;
+		}
+		memcpy(before_sh.lines, sh.lines, sh.set.n * sizeof(*sh.lines));
 		cand_sheet_apply(&sh, a, ctx->user->name, &bad);
 		cand_sheet_compute(&sh, &cy);
 	}
@@ -1232,17 +1273,18 @@ cmd_candidate_act(
 		goto out;
 	}
 
-	if ((before = cand_json(ctx, &c, cy.criteria_version)) == NULL) {
+	if ((before = cand_json(ctx, &c, cy.criteria_version, &before_sh)) ==
+	    NULL) {
 		r = ERR_ALLOC;
 		goto out;
 	}
-	n = c;
-	if ((r = cand_apply(ctx, a, &cy, &sh, &o, &owner, on_behalf, &n)) != 0)
+	if ((r = cand_apply(ctx, a, &cy, &sh, &o, &owner, on_behalf, &c, &n)) !=
+	    0)
 		goto out;
 	snprintf(action, sizeof(action), "candidate.%s",
 	    workflow_action_name(a->action));
 	r = cand_finish(
-	    &ac, action, c.id, &cy, before, a->reason, &resp->candidate_act);
+	    &ac, action, &n, &cy, &sh, before, a->reason, &resp->candidate_act);
 	/* The final approval makes the tier the customer's grade and the
 	 * development owner its owner, in the same transaction. */
 	if (r == 0 &&
@@ -1274,7 +1316,7 @@ cmd_candidate_get(
 
 	if ((r = cmd_candidate_actor_load(ctx, &ac)) != 0 ||
 	    (r = cand_load(&ac, resp, req->candidate_get->candidate_id,
-		 "candidate_get.candidate_id", &c, &cy)) != 0)
+		 "candidate_get.candidate_id", 1, &c, &cy)) != 0)
 		goto out;
 	if ((out = arena_alloc(ctx->arena, sizeof(*out))) == NULL) {
 		r = ERR_ALLOC;

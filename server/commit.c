@@ -5,6 +5,10 @@
  * its own savepoint, so a failing request rolls back alone, and no reply
  * leaves before the COMMIT is durable. Only then does the feed push the
  * batch's changes to subscribers.
+ *
+ * Reads run at once, but share one read snapshot per loop turn: it begins
+ * with the turn's first read and ends when the turn's other ready sockets
+ * have been served (or when a batch begins).
  */
 #include "tierd.h"
 
@@ -24,11 +28,13 @@ TAILQ_HEAD(commit_list, commit_item);
 struct commit {
 	struct server *srv;         /* store and sessions */
 	struct event *ev;           /* runs commit_run_cb */
+	struct event *snapshot_ev;  /* ends the turn's read snapshot */
 	struct commit_list queue;   /* waiting for the next batch */
 	uint64_t batches, requests; /* totals, for logs and metrics */
 };
 
 static void commit_run_cb(evutil_socket_t fd, short what, void *arg);
+static void commit_snapshot_cb(evutil_socket_t fd, short what, void *arg);
 
 int
 commit_new(struct server *srv, struct commit **out)
@@ -39,7 +45,11 @@ commit_new(struct server *srv, struct commit **out)
 		return ERR_ALLOC;
 	c->srv = srv;
 	TAILQ_INIT(&c->queue);
-	if ((c->ev = event_new(srv->base, -1, 0, commit_run_cb, c)) == NULL) {
+	if ((c->ev = event_new(srv->base, -1, 0, commit_run_cb, c)) == NULL ||
+	    (c->snapshot_ev = event_new(
+		 srv->base, -1, 0, commit_snapshot_cb, c)) == NULL) {
+		if (c->ev != NULL)
+			event_free(c->ev);
 		free(c);
 		return ERR_ALLOC;
 	}
@@ -68,6 +78,8 @@ commit_free(struct commit *c)
 		commit_item_free(it);
 	}
 	event_free(c->ev);
+	event_free(c->snapshot_ev);
+	store_snapshot_end(c->srv->store);
 	free(c);
 }
 
@@ -183,8 +195,10 @@ reply:
 		commit_item_free(it);
 	}
 	/* Subscribers hear of a change after its author has the reply. */
-	if (committed)
+	if (committed) {
+		commit_snapshot(c);
 		feed_committed(c->srv->feed);
+	}
 }
 
 static void
@@ -193,6 +207,24 @@ commit_run_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	commit_run(arg);
+}
+
+static void
+commit_snapshot_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)fd;
+	(void)what;
+	store_snapshot_end(c->srv->store);
+}
+
+void
+commit_snapshot(struct commit *c)
+{
+	/* Without a snapshot, each read simply runs on its own. */
+	if (store_snapshot_begin(c->srv->store) == 1)
+		event_active(c->snapshot_ev, EV_TIMEOUT, 0);
 }
 
 void

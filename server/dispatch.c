@@ -503,6 +503,7 @@ dispatch_request(struct session *s, Tier__Request *req)
 		    "server out of memory");
 		goto done;
 	}
+	commit_snapshot(session_server(s)->commit);
 	dispatch_run(s, cmd, req, &resp, arena);
 	session_send(s, &resp);
 done:

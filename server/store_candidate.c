@@ -14,17 +14,18 @@
  * still in the running (rejected (5) and withdrawn (6) ones are not
  * ranked); the others get 0. Ties share a rank, as SQL RANK() does: a
  * candidate's rank is one more than the number of ranked candidates of its
- * segment (or cycle; the cycle is a BU's year, so that is the rank in the
- * BU) with a higher score. Those numbers come from candidate_rank_counts,
- * kept per score by triggers (migration 7), so a rank costs the distinct
- * scores above it, not a ranking of the whole cycle.
+ * segment (or cycle, segment 0; the cycle is a BU's year, so that is the
+ * rank in the BU) with a higher score. Those numbers come from
+ * candidate_ranks, kept per score by triggers (migrations 7 and 8), so a
+ * rank costs the distinct scores above it, not a ranking of the cycle.
  */
-#define CAND_RANK(same)                                                        \
+#define CAND_RANK(segment)                                                     \
 	"CASE WHEN c.score_complete AND c.state NOT IN (5, 6) THEN 1 + "       \
-	"(SELECT coalesce(sum(k.n), 0) FROM candidate_rank_counts k WHERE "    \
-	"k.cycle_id = c.cycle_id AND k.score > c.score" same ") ELSE 0 END"
+	"(SELECT coalesce(sum(k.n), 0) FROM candidate_ranks k WHERE "          \
+	"k.cycle_id = c.cycle_id AND k.segment_id = " segment                  \
+	" AND k.score > c.score) ELSE 0 END"
 
-#define CAND_COLUMNS                                                           \
+#define CAND_FIELDS                                                            \
 	"c.id, c.cycle_id, c.segment_id, c.customer_id, c.state, c.score, "    \
 	"c.score_complete, c.needs_rescore, c.criteria_version, "              \
 	"c.suggested_tier, c.tier, coalesce(c.owner_id, 0), "                  \
@@ -33,8 +34,10 @@
 	"c.ever_scored, c.ever_submitted, c.version, c.updated_by, "           \
 	"c.updated_at, c.created_at, cy.year, cy.bu_id, bu.name, seg.name, "   \
 	"cu.name, coalesce(ow.name, ''), pr.name, coalesce(sb.name, ''), "     \
-	"up.name, " CAND_RANK(                                                 \
-	    " AND k.segment_id = c.segment_id") ", " CAND_RANK("")
+	"up.name"
+
+#define CAND_COLUMNS                                                           \
+	CAND_FIELDS ", " CAND_RANK("c.segment_id") ", " CAND_RANK("0")
 
 #define CAND_JOINS                                                             \
 	" JOIN cycles cy ON cy.id = c.cycle_id "                               \
@@ -50,6 +53,15 @@
 
 static const char sql_cand_get[] =
     "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.id = ?1";
+
+static const char sql_cand_read[] =
+    "SELECT " CAND_FIELDS ", 0, 0" CAND_FROM " WHERE c.id = ?1";
+
+static const char sql_cand_ranks[] =
+    "SELECT " CAND_RANK("c.segment_id") ", " CAND_RANK(
+	"0") " FROM (SELECT "
+	     "?1 AS cycle_id, ?2 AS segment_id, ?3 AS state, ?4 AS score, "
+	     "?5 AS score_complete) c";
 
 /*
  * ?4 is NULL for every segment, or a JSON array of the segment ids the
@@ -99,6 +111,18 @@ static const char sql_cand_update[] =
     "submitted_by = nullif(?16, 0), reason = ?17, ever_scored = ?18, "
     "ever_submitted = ?19, version = ?20, updated_by = ?21, "
     "updated_at = ?22 WHERE id = ?1 AND version = ?2";
+
+/*
+ * The same without the columns of state, pending time, owner and submitter,
+ * for a change that leaves them (a score): SQLite rewrites every index entry
+ * and checks every foreign key whose column an UPDATE sets, changed or not.
+ */
+static const char sql_cand_update_in_place[] =
+    "UPDATE candidates SET score = ?4, score_complete = ?5, "
+    "needs_rescore = ?6, criteria_version = ?7, suggested_tier = ?8, "
+    "tier = ?9, justification = ?11, chain = ?12, step = ?13, round = ?14, "
+    "reason = ?17, ever_scored = ?18, ever_submitted = ?19, version = ?20, "
+    "updated_by = ?21, updated_at = ?22 WHERE id = ?1 AND version = ?2";
 
 static const char sql_scores[] =
     "SELECT s.criterion, s.value, s.scored_by, u.name, s.scored_at "
@@ -234,11 +258,11 @@ store_cand_rows(struct store *st, struct arena *a, sqlite3_stmt *s,
 	return 0;
 }
 
-int
-store_candidate_get(
-    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
+static int
+store_cand_one(struct store *st, const char *sql, struct arena *a, int64_t id,
+    struct store_candidate *out)
 {
-	sqlite3_stmt *s = store_sql(st, sql_cand_get);
+	sqlite3_stmt *s = store_sql(st, sql);
 	int r;
 
 	if (s == NULL)
@@ -249,6 +273,41 @@ store_candidate_get(
 	r = store_cand_row(a, s, out);
 	sqlite3_reset(s);
 	return r;
+}
+
+int
+store_candidate_get(
+    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
+{
+	return store_cand_one(st, sql_cand_get, a, id, out);
+}
+
+int
+store_candidate_read(
+    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
+{
+	return store_cand_one(st, sql_cand_read, a, id, out);
+}
+
+int
+store_candidate_ranks(struct store *st, struct store_candidate *c)
+{
+	sqlite3_stmt *s = store_sql(st, sql_cand_ranks);
+	int r;
+
+	if (s == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, c->cycle_id);
+	sqlite3_bind_int64(s, 2, c->segment_id);
+	sqlite3_bind_int(s, 3, (int)c->state);
+	sqlite3_bind_double(s, 4, c->score);
+	sqlite3_bind_int(s, 5, c->score_complete);
+	if ((r = store_row(st, s, "candidate ranks")) <= 0)
+		return r == 0 ? ERR_STORE : r;
+	c->rank_segment = (uint32_t)sqlite3_column_int64(s, 0);
+	c->rank_bu = (uint32_t)sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	return 0;
 }
 
 int
@@ -292,16 +351,21 @@ store_candidate_insert(struct store *st, struct store_candidate *c)
 }
 
 int
-store_candidate_update(
-    struct store *st, const struct store_candidate *c, uint64_t old_version)
+store_candidate_update(struct store *st, const struct store_candidate *old,
+    const struct store_candidate *c)
 {
-	sqlite3_stmt *s = store_sql(st, sql_cand_update);
+	int in_place = c->state == old->state &&
+		       c->pending_since == old->pending_since &&
+		       c->owner_id == old->owner_id &&
+		       c->submitted_by == old->submitted_by;
+	sqlite3_stmt *s = store_sql(
+	    st, in_place ? sql_cand_update_in_place : sql_cand_update);
 	int r;
 
 	if (s == NULL)
 		return ERR_STORE;
 	sqlite3_bind_int64(s, 1, c->id);
-	sqlite3_bind_int64(s, 2, (int64_t)old_version);
+	sqlite3_bind_int64(s, 2, (int64_t)old->version);
 	sqlite3_bind_int(s, 3, (int)c->state);
 	sqlite3_bind_double(s, 4, c->score);
 	sqlite3_bind_int(s, 5, c->score_complete);

@@ -136,6 +136,13 @@ void store_rollback(struct store *st);
 int store_savepoint(struct store *st);
 int store_release(struct store *st);
 int store_rollback_to(struct store *st);
+/*
+ * A read snapshot: one read transaction shared by the reads of a loop turn.
+ * store_snapshot_begin returns 1 when it began one, 0 when one (or a write
+ * transaction) is already open, or ERR_STORE; store_begin ends it first.
+ */
+int store_snapshot_begin(struct store *st);
+void store_snapshot_end(struct store *st);
 
 /* Users. Each returns 0, ERR_NOT_FOUND, ERR_EXISTS or ERR_STORE. */
 int store_user_by_key(
@@ -624,6 +631,8 @@ void commit_enqueue(struct commit *c, struct session *s,
     const struct cmd_entry *cmd, Tier__Request *req);
 /* Runs the queue now (graceful stop). */
 void commit_flush(struct commit *c);
+/* Opens the loop turn's read snapshot, if none is open; see commit.c. */
+void commit_snapshot(struct commit *c);
 
 /* enrol.c -------------------------------------------------------------------*/
 
@@ -1210,6 +1219,11 @@ struct store_candidate_funnel {
 /* Each returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
 int store_candidate_get(
     struct store *st, struct arena *a, int64_t id, struct store_candidate *out);
+/* The same without its ranks (0): for a change, which reads them after. */
+int store_candidate_read(
+    struct store *st, struct arena *a, int64_t id, struct store_candidate *out);
+/* Sets c's ranks from its cycle, segment, state and score as stored now. */
+int store_candidate_ranks(struct store *st, struct store_candidate *c);
 /* The candidate of a customer in a cycle. */
 int store_candidate_find(
     struct store *st, int64_t cycle_id, int64_t customer_id, int64_t *id);
@@ -1217,10 +1231,11 @@ int store_candidate_find(
  * created_at used) at version 1 and sets c->id. Returns 0, ERR_EXISTS (the
  * customer is already a candidate of the cycle) or ERR_STORE. */
 int store_candidate_insert(struct store *st, struct store_candidate *c);
-/* Writes every mutable column of c, if the row is still at old_version.
- * Returns 0, ERR_CONFLICT or ERR_STORE. */
-int store_candidate_update(
-    struct store *st, const struct store_candidate *c, uint64_t old_version);
+/* Writes the mutable columns of c that may differ from old, the row as the
+ * caller read it, if the row is still at old's version. Returns 0,
+ * ERR_CONFLICT or ERR_STORE. */
+int store_candidate_update(struct store *st, const struct store_candidate *old,
+    const struct store_candidate *c);
 /* One page of a cycle's candidates, best score first (incomplete ones
  * last), and in *total how many match the filter. */
 int store_candidate_list(struct store *st, struct arena *a,

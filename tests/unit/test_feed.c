@@ -287,7 +287,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct store_customer cu;
-	struct store_candidate c;
+	struct store_candidate c, old;
 	struct store_cycle cy;
 	int64_t bg, bu, bu_p;
 	char why[256];
@@ -342,6 +342,8 @@ setup(void **state)
 	c.proposed_by = f->sm.id;
 	c.created_at = 100;
 	assert_int_equal(store_candidate_insert(f->srv.store, &c), 0);
+	c.version = 1;
+	old = c;
 	c.justification = c.reason = "";
 	c.chain = "2,1";
 	c.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_PENDING;
@@ -351,7 +353,7 @@ setup(void **state)
 	c.version = 2;
 	c.updated_by = f->sm.id;
 	c.updated_at = 100;
-	assert_int_equal(store_candidate_update(f->srv.store, &c, 1), 0);
+	assert_int_equal(store_candidate_update(f->srv.store, &old, &c), 0);
 	f->cand = c.id;
 	*state = f;
 	return 0;

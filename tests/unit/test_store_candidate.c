@@ -61,7 +61,7 @@ static int64_t
 candidate_add(struct fixture *f, int64_t segment, int64_t customer,
     double score, int complete)
 {
-	struct store_candidate c;
+	struct store_candidate c, old;
 
 	memset(&c, 0, sizeof(c));
 	c.cycle_id = f->cycle;
@@ -73,6 +73,7 @@ candidate_add(struct fixture *f, int64_t segment, int64_t customer,
 	c.created_at = 100;
 	assert_int_equal(store_candidate_insert(f->st, &c), 0);
 	assert_int_equal(c.version, 1);
+	old = c;
 	c.justification = c.chain = c.reason = "";
 	c.score = score;
 	c.score_complete = complete;
@@ -82,7 +83,7 @@ candidate_add(struct fixture *f, int64_t segment, int64_t customer,
 	c.version = 2;
 	c.updated_by = f->user;
 	c.updated_at = 101;
-	assert_int_equal(store_candidate_update(f->st, &c, 1), 0);
+	assert_int_equal(store_candidate_update(f->st, &old, &c), 0);
 	return c.id;
 }
 
@@ -261,18 +262,36 @@ static void
 test_versions_and_uniqueness(void **state)
 {
 	struct fixture *f = *state;
-	struct store_candidate c, dup;
+	struct store_candidate c, dup, old;
 	int64_t id;
 
 	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
 	assert_int_equal(c.version, 2);
+	old = c;
 	c.version = 3;
 	c.reason = "stale";
 	/* The row is at version 2, not 1: nothing changes. */
-	assert_int_equal(store_candidate_update(f->st, &c, 1), ERR_CONFLICT);
-	assert_int_equal(store_candidate_update(f->st, &c, 2), 0);
+	old.version = 1;
+	assert_int_equal(store_candidate_update(f->st, &old, &c), ERR_CONFLICT);
+	old.version = 2;
+	assert_int_equal(store_candidate_update(f->st, &old, &c), 0);
+	/* A change of state takes the other statement, with the same check. */
+	old = c;
+	c.version = 4;
+	c.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_WITHDRAWN;
+	assert_int_equal(store_candidate_update(f->st, &old, &c), 0);
+	assert_int_equal(store_candidate_update(f->st, &old, &c), ERR_CONFLICT);
 	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
-	assert_int_equal(c.version, 3);
+	assert_int_equal(c.version, 4);
+	assert_int_equal(
+	    c.state, TIER__CANDIDATE_STATE__CANDIDATE_STATE_WITHDRAWN);
+	assert_int_equal(c.rank_segment, 0);
+	old = c;
+	c.state = TIER__CANDIDATE_STATE__CANDIDATE_STATE_SCORED;
+	c.version = 5;
+	assert_int_equal(store_candidate_update(f->st, &old, &c), 0);
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	assert_int_equal(c.version, 5);
 	assert_string_equal(c.reason, "stale");
 
 	assert_int_equal(
