@@ -44,6 +44,27 @@ struct feed {
 	LIST_HEAD(, feed_sub) subs; /* every subscription */
 };
 
+/*
+ * Events built once in a fan-out for every live subscriber of the same user
+ * with the same filter (a supervisor's several terminals, a wall board):
+ * they see exactly the same, so the events are built for the first of them
+ * and only sealed and sent for the others.
+ */
+#define FEED_SHARED_MAX 32
+
+struct feed_shared {
+	int64_t user_id;           /* whose view */
+	struct feed_filter filter; /* which filter */
+	int64_t from_seq;          /* built for entries after this */
+	Tier__Event **ev;          /* per batch entry; NULL: not theirs */
+};
+
+/* The shared events of one fan-out round, in the batch's arena. */
+struct feed_round {
+	struct feed_shared shared[FEED_SHARED_MAX];
+	size_t n;
+};
+
 static void feed_more_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Who gets what
@@ -370,14 +391,47 @@ feed_push_event(struct feed_sub *sub, Tier__Event *ev)
 	return 0;
 }
 
+/* 1 if the events of sh are the ones sub would get. */
+static int
+feed_shared_fits(const struct feed_shared *sh, const struct feed_sub *sub)
+{
+	const struct feed_filter *a = &sh->filter, *f = &sub->filter;
+
+	return sh->user_id == session_user(sub->session)->id &&
+	       sh->from_seq == sub->sent_seq && a->my_queue == f->my_queue &&
+	       a->cycle_id == f->cycle_id && a->segment_id == f->segment_id &&
+	       a->candidate_id == f->candidate_id;
+}
+
+/* Sends sub the events another subscriber of its kind had built. */
+static enum feed_result
+feed_deliver_shared(
+    struct feed_sub *sub, struct feed_batch *b, const struct feed_shared *sh)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->e[i].row.seq <= sub->sent_seq)
+			continue;
+		if (sh->ev[i] != NULL && feed_push_event(sub, sh->ev[i]) != 0)
+			return FEED_GONE;
+		sub->sent_seq = b->e[i].row.seq;
+	}
+	return FEED_DONE;
+}
+
 /*
  * Sends sub the entries of b after its sent_seq that it gets, in order. A
  * catch-up stops while the session's output is above half the cap, so its
- * batches never approach it.
+ * batches never approach it. In a fan-out (round not NULL), the events are
+ * built in the batch's arena and kept for the subscribers of the same kind
+ * that follow.
  */
 static enum feed_result
-feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup)
+feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup,
+    struct feed_round *round)
 {
+	struct feed_shared *sh = NULL;
 	struct session *s = sub->session;
 	size_t half = (size_t)sub->feed->srv->cfg.feed_max_buffer / 2, i;
 	enum feed_result res = FEED_DONE;
@@ -386,6 +440,26 @@ feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup)
 	Tier__Event *ev;
 	int r;
 
+	if (round != NULL) {
+		for (i = 0; i < round->n; i++) {
+			if (feed_shared_fits(&round->shared[i], sub))
+				return feed_deliver_shared(
+				    sub, b, &round->shared[i]);
+		}
+		if (round->n < FEED_SHARED_MAX) {
+			sh = &round->shared[round->n];
+			sh->ev =
+			    arena_alloc(b->arena, (b->n + 1) * sizeof(*sh->ev));
+			if (sh->ev == NULL)
+				sh = NULL;
+		}
+		if (sh != NULL) {
+			memset(sh->ev, 0, (b->n + 1) * sizeof(*sh->ev));
+			sh->user_id = session_user(s)->id;
+			sh->filter = sub->filter;
+			sh->from_seq = sub->sent_seq;
+		}
+	}
 	r = feed_view_load(sub->feed->srv, session_user(s), server_now(), &v);
 	if (r != 0) {
 		feed_view_release(&v);
@@ -399,13 +473,15 @@ feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup)
 			res = FEED_PAUSE;
 			break;
 		}
-		if ((r = arena_new(&a)) != 0 ||
-		    (r = feed_event_build(&v, &sub->filter, b, i, a, &ev)) !=
-			0) {
+		if ((sh == NULL && (r = arena_new(&a)) != 0) ||
+		    (r = feed_event_build(&v, &sub->filter, b, i,
+			 sh != NULL ? b->arena : a, &ev)) != 0) {
 			feed_fail(sub, r);
 			res = FEED_GONE;
 			break;
 		}
+		if (sh != NULL)
+			sh->ev[i] = ev;
 		if (ev != NULL && feed_push_event(sub, ev) != 0) {
 			res = FEED_GONE;
 			break;
@@ -414,6 +490,9 @@ feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup)
 		a = NULL;
 		sub->sent_seq = b->e[i].row.seq;
 	}
+	/* Complete, the events serve the next subscribers of this kind. */
+	if (sh != NULL && res == FEED_DONE)
+		round->n++;
 	arena_free(a);
 	feed_view_release(&v);
 	return res;
@@ -447,7 +526,7 @@ feed_catch_up(struct feed_sub *sub)
 			feed_fail(sub, r);
 			return;
 		}
-		res = feed_deliver(sub, &b, 1);
+		res = feed_deliver(sub, &b, 1, NULL);
 		if (res == FEED_DONE)
 			sub->sent_seq = b.n > 0 ? b.last_seq : f->head;
 		arena_free(a);
@@ -497,6 +576,7 @@ feed_has_live(const struct feed *f)
 void
 feed_committed(struct feed *f)
 {
+	struct feed_round round;
 	struct feed_sub *sub, *next;
 	struct arena *a;
 	struct feed_batch b;
@@ -537,10 +617,11 @@ feed_committed(struct feed *f)
 		/* Already the head: a Resync sent meanwhile points past what
 		 * a re-list will show anyway. */
 		f->head = b.last_seq;
+		round.n = 0;
 		for (sub = LIST_FIRST(&f->subs); sub != NULL; sub = next) {
 			next = LIST_NEXT(sub, entry);
 			if (sub->live)
-				feed_deliver(sub, &b, 0);
+				feed_deliver(sub, &b, 0, &round);
 		}
 		arena_free(a);
 		if (b.n < FEED_BATCH)

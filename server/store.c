@@ -632,6 +632,12 @@ store_open(struct store **out, const char *path, char *why, size_t why_len)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ERR_ALLOC;
+	/*
+	 * No memory statistics: they cost a global mutex on every allocation
+	 * of the engine. Only possible before its first use (else refused,
+	 * which changes nothing).
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &st->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOMUTEX,

@@ -246,6 +246,8 @@ watch bgvp bgvp_q RAWPEER_FILTER=my_queue
 watch east east_q RAWPEER_FILTER=my_queue
 watch aud seg RAWPEER_FILTER=segment=East
 watch aud cyc "RAWPEER_FILTER=cycle=$CYCLE"
+# The same user twice with the same filter: events are built once for both.
+watch aud seg2 RAWPEER_FILTER=segment=East
 watch east one "RAWPEER_FILTER=candidate=$CAND_E"
 S1=$(head_of buvp_q)
 tier_as east candidate score "$CAND_E" reach=10 fit=10
@@ -275,6 +277,23 @@ want east_q ""
 want seg "candidate.score:$CAND_E candidate.submit:$CAND_E candidate.approve:$CAND_E candidate.approve:$CAND_E "
 want cyc "candidate.score:$CAND_E candidate.submit:$CAND_E candidate.score:$CAND_S candidate.approve:$CAND_E candidate.approve:$CAND_E "
 want one "candidate.score:$CAND_E candidate.submit:$CAND_E candidate.approve:$CAND_E candidate.approve:$CAND_E "
+want seg2 "candidate.score:$CAND_E candidate.submit:$CAND_E candidate.approve:$CAND_E candidate.approve:$CAND_E "
+if python3 - "$E2E_TMP/watch.seg" "$E2E_TMP/watch.seg2" "$S1" <<'PY'; then
+import json, sys
+def events(path):
+    out = []
+    for line in open(path):
+        ev = json.loads(line).get("event")
+        if ev and ev["seq"] > int(sys.argv[3]):
+            out.append(json.dumps(ev, sort_keys=True))
+    return out
+a, b = events(sys.argv[1]), events(sys.argv[2])
+sys.exit(0 if a and a == b else 1)
+PY
+	pass "two subscribers of one user and filter get identical events"
+else
+	fail "seg and seg2 differ: $(diff "$E2E_TMP/watch.seg" "$E2E_TMP/watch.seg2" | head -5)"
+fi
 
 note "resuming from a sequence number"
 watch aud resumed "RAWPEER_AFTER=$S1"
@@ -304,7 +323,7 @@ expect_in hidden '"code":"not_found","field":"subscribe.filter.segment"' \
 watch east hidden2 "RAWPEER_FILTER=candidate=$CAND_W" RAWPEER_SECONDS=1
 expect_in hidden2 '"field":"subscribe.filter.candidate_id"' \
 	"a filter on a candidate out of scope is not found"
-unwatch buvp_q bgvp_q east_q seg cyc one resumed old ahead hidden hidden2
+unwatch buvp_q bgvp_q east_q seg seg2 cyc one resumed old ahead hidden hidden2
 
 note "feed_read: the same events, pulled in pages"
 # feed_pages WHO AFTER LIMIT [VAR=VALUE...]: reads WHO's feed after AFTER in
