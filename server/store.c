@@ -534,6 +534,7 @@ struct store {
 	sqlite3_stmt *stmt[STMT__COUNT]; /* prepared at open */
 	int schema_version;              /* after migration */
 	int snapshot;                    /* a read snapshot is open */
+	struct store_units units;        /* store_org.c's cache */
 	struct store_cached *cache;      /* open addressing, power of two */
 	size_t cache_len, cache_used;    /* slots, and slots in use */
 };
@@ -701,6 +702,7 @@ store_close(struct store *st)
 	for (size_t k = 0; k < st->cache_len; k++)
 		sqlite3_finalize(st->cache[k].stmt);
 	free(st->cache);
+	free(st->units.v);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -891,9 +893,16 @@ store_commit(struct store *st)
 	return store_exec_stmt(st, STMT_COMMIT);
 }
 
+struct store_units *
+store_units(struct store *st)
+{
+	return &st->units;
+}
+
 void
 store_rollback(struct store *st)
 {
+	st->units.valid = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		store_exec_stmt(st, STMT_ROLLBACK);
 }
@@ -915,6 +924,7 @@ store_rollback_to(struct store *st)
 {
 	int r;
 
+	st->units.valid = 0;
 	/* ROLLBACK TO keeps the savepoint open; RELEASE then drops it. */
 	if ((r = store_exec_stmt(st, STMT_ROLLBACK_TO)) != 0)
 		return r;

@@ -41,6 +41,19 @@ void store_copy_text(char *dst, size_t dst_len, sqlite3_stmt *s, int col);
 /* The text of column col duplicated into the arena ("" for NULL). */
 char *store_arena_text(struct arena *a, sqlite3_stmt *s, int col);
 
+/*
+ * Every unit, as store_org.c last read them: the organisation is read by
+ * every request (scopes) and changes rarely. valid is cleared by a unit
+ * insert and by every rollback, which may undo one.
+ */
+struct store_units {
+	struct store_unit *v; /* malloc'd */
+	size_t n;
+	int valid;
+};
+
+struct store_units *store_units(struct store *st);
+
 /* The row id of the last INSERT and the rows changed by the last statement. */
 int64_t store_last_id(struct store *st);
 int store_changes(struct store *st);

@@ -1,6 +1,8 @@
 /*
  * Queries on the organisation: business groups, business units and market
  * segments, the units every scope and every workflow record refers to.
+ * They are read once and served from memory (struct store_units) until a
+ * unit is added or a transaction rolled back.
  */
 #include "store_db.h"
 
@@ -11,10 +13,6 @@
 
 static const char sql_unit_all[] =
     "SELECT " UNIT_COLUMNS " FROM units ORDER BY kind, name";
-static const char sql_unit_by_name[] =
-    "SELECT " UNIT_COLUMNS " FROM units WHERE kind = ?1 AND name = ?2";
-static const char sql_unit_by_id[] =
-    "SELECT " UNIT_COLUMNS " FROM units WHERE id = ?1";
 static const char sql_unit_insert[] =
     "INSERT INTO units (kind, name, parent_id, created_at) "
     "VALUES (?1, ?2, nullif(?3, 0), ?4)";
@@ -29,74 +27,89 @@ store_row_unit(sqlite3_stmt *s, struct store_unit *u)
 	u->parent_id = sqlite3_column_int64(s, 3);
 }
 
-int
-store_unit_all(struct store *st, struct store_unit **out, size_t *n)
+/* Reads every unit into the cache, unless it is valid. */
+static int
+store_units_load(struct store *st, struct store_units **out)
 {
-	sqlite3_stmt *s = store_sql(st, sql_unit_all);
-	struct store_unit *units = NULL, *p;
-	size_t count = 0, cap = 0;
+	struct store_units *c = store_units(st);
+	sqlite3_stmt *s;
+	struct store_unit *p;
+	size_t cap = 0;
 	int rc;
 
-	if (s == NULL)
+	*out = c;
+	if (c->valid)
+		return 0;
+	if ((s = store_sql(st, sql_unit_all)) == NULL)
 		return ERR_STORE;
+	c->n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == cap) {
+		if (c->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			p = reallocarray(units, cap, sizeof(*units));
-			if (p == NULL) {
+			if ((p = reallocarray(c->v, cap, sizeof(*p))) == NULL) {
 				sqlite3_reset(s);
-				free(units);
 				return ERR_ALLOC;
 			}
-			units = p;
+			c->v = p;
 		}
-		store_row_unit(s, &units[count++]);
+		store_row_unit(s, &c->v[c->n++]);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		free(units);
+	if (rc != SQLITE_DONE)
 		return store_fail(st, "unit list");
-	}
-	*out = units;
-	*n = count;
+	c->valid = 1;
 	return 0;
 }
 
-/* Reads the one row of a unit lookup. */
-static int
-store_unit_one(struct store *st, sqlite3_stmt *s, struct store_unit *out)
+int
+store_unit_all(struct store *st, struct store_unit **out, size_t *n)
 {
-	int r = store_row(st, s, "unit lookup");
+	struct store_units *c;
+	int r;
 
-	if (r <= 0)
-		return r == 0 ? ERR_NOT_FOUND : r;
-	store_row_unit(s, out);
-	sqlite3_reset(s);
+	if ((r = store_units_load(st, &c)) != 0)
+		return r;
+	if ((*out = calloc(c->n + 1, sizeof(**out))) == NULL)
+		return ERR_ALLOC;
+	if (c->n > 0)
+		memcpy(*out, c->v, c->n * sizeof(**out));
+	*n = c->n;
 	return 0;
+}
+
+/* The cached unit with id, or (name not NULL) of kind with name. */
+static int
+store_unit_find(struct store *st, int64_t id, Tier__UnitKind kind,
+    const char *name, struct store_unit *out)
+{
+	struct store_units *c;
+	size_t i;
+	int r;
+
+	if ((r = store_units_load(st, &c)) != 0)
+		return r;
+	for (i = 0; i < c->n; i++) {
+		if (name != NULL ? c->v[i].kind == kind &&
+				       strcmp(c->v[i].name, name) == 0
+				 : c->v[i].id == id) {
+			*out = c->v[i];
+			return 0;
+		}
+	}
+	return ERR_NOT_FOUND;
 }
 
 int
 store_unit_by_name(struct store *st, Tier__UnitKind kind, const char *name,
     struct store_unit *out)
 {
-	sqlite3_stmt *s = store_sql(st, sql_unit_by_name);
-
-	if (s == NULL)
-		return ERR_STORE;
-	sqlite3_bind_int(s, 1, (int)kind);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	return store_unit_one(st, s, out);
+	return store_unit_find(st, 0, kind, name, out);
 }
 
 int
 store_unit_get(struct store *st, int64_t id, struct store_unit *out)
 {
-	sqlite3_stmt *s = store_sql(st, sql_unit_by_id);
-
-	if (s == NULL)
-		return ERR_STORE;
-	sqlite3_bind_int64(s, 1, id);
-	return store_unit_one(st, s, out);
+	return store_unit_find(st, id, 0, NULL, out);
 }
 
 int
@@ -111,6 +124,7 @@ store_unit_insert(struct store *st, struct store_unit *u, int64_t now)
 	sqlite3_bind_text(s, 2, u->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, u->parent_id);
 	sqlite3_bind_int64(s, 4, now);
+	store_units(st)->valid = 0;
 	if ((r = store_run(st, s, "unit insert")) != 0)
 		return r;
 	u->id = store_last_id(st);
