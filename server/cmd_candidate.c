@@ -1145,7 +1145,9 @@ cand_apply(struct cmd_ctx *ctx, const Tier__CandidateActRequest *a,
 			return r;
 		n->tier = a->tier;
 		n->owner_id = owner->id;
-		n->owner = owner->name;
+		/* The answer is sent after the commit: not from the stack. */
+		if ((n->owner = arena_strdup(ctx->arena, owner->name)) == NULL)
+			return ERR_ALLOC;
 		n->justification = a->justification;
 		n->submitted_by = ctx->user->id;
 		n->submitter = ctx->user->name;
