@@ -485,8 +485,7 @@ cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
 	struct cand_sheet loaded;
 	struct cand_card card;
 	Tier__Candidate *w;
-	int64_t inquiry;
-	int pending_or_decided, r;
+	int pending_or_decided;
 
 	if ((w = arena_alloc(ctx->arena, sizeof(*w))) == NULL)
 		return NULL;
@@ -517,11 +516,7 @@ cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
 	w->updated_at = c->updated_at;
 	w->pending_since = c->pending_since;
 	w->criteria_version = c->criteria_version;
-	r = store_inquiry_by_candidate(ctx->srv->store, c->id, &inquiry);
-	if (r == 0)
-		w->inquiry_id = (uint64_t)inquiry;
-	else if (r != ERR_NOT_FOUND)
-		return NULL;
+	w->inquiry_id = (uint64_t)c->inquiry_id;
 	if (cand_card_load(ctx, c, &card) != 0)
 		return NULL;
 	w->card_incomplete = card.n > 0;

@@ -34,7 +34,8 @@
 	"c.ever_scored, c.ever_submitted, c.version, c.updated_by, "           \
 	"c.updated_at, c.created_at, cy.year, cy.bu_id, bu.name, seg.name, "   \
 	"cu.name, coalesce(ow.name, ''), pr.name, coalesce(sb.name, ''), "     \
-	"up.name"
+	"up.name, coalesce((SELECT i.id FROM inquiries i WHERE "               \
+	"i.candidate_id = c.id), 0)"
 
 #define CAND_COLUMNS                                                           \
 	CAND_FIELDS ", " CAND_RANK("c.segment_id") ", " CAND_RANK("0")
@@ -222,8 +223,9 @@ store_cand_row(struct arena *a, sqlite3_stmt *s, struct store_candidate *c)
 	c->proposer = store_arena_text(a, s, 32);
 	c->submitter = store_arena_text(a, s, 33);
 	c->updater = store_arena_text(a, s, 34);
-	c->rank_segment = (uint32_t)sqlite3_column_int64(s, 35);
-	c->rank_bu = (uint32_t)sqlite3_column_int64(s, 36);
+	c->inquiry_id = sqlite3_column_int64(s, 35);
+	c->rank_segment = (uint32_t)sqlite3_column_int64(s, 36);
+	c->rank_bu = (uint32_t)sqlite3_column_int64(s, 37);
 	if (c->justification == NULL || c->chain == NULL || c->reason == NULL ||
 	    c->bu == NULL || c->segment == NULL || c->customer == NULL ||
 	    c->owner == NULL || c->proposer == NULL || c->submitter == NULL ||

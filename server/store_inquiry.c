@@ -37,8 +37,6 @@ static const char sql_inquiry_decide[] =
     "UPDATE inquiries SET outcome = ?2, note = ?3, customer_id = "
     "NULLIF(?4, 0), candidate_id = NULLIF(?5, 0), cycle_id = NULLIF(?6, 0), "
     "decided_by = ?7, decided_at = ?8 WHERE id = ?1 AND outcome = 1";
-static const char sql_inquiry_by_candidate[] =
-    "SELECT id FROM inquiries WHERE candidate_id = ?1";
 static const char sql_inquiry_counts[] =
     "SELECT 0, COALESCE(segment_id, 0), COUNT(*) FROM inquiries "
     "WHERE bu_id = ?1 AND substr(received_on, 1, 7) = ?2 GROUP BY 2 "
@@ -211,23 +209,6 @@ store_inquiry_decide(struct store *st, const struct store_inquiry *q)
 	if ((r = store_run(st, s, "inquiry decide")) != 0)
 		return r;
 	return store_changes(st) == 1 ? 0 : ERR_CONFLICT;
-}
-
-int
-store_inquiry_by_candidate(
-    struct store *st, int64_t candidate_id, int64_t *inquiry_id)
-{
-	sqlite3_stmt *s = store_sql(st, sql_inquiry_by_candidate);
-	int r;
-
-	if (s == NULL)
-		return ERR_STORE;
-	sqlite3_bind_int64(s, 1, candidate_id);
-	if ((r = store_row(st, s, "inquiry of candidate")) <= 0)
-		return r == 0 ? ERR_NOT_FOUND : r;
-	*inquiry_id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
 }
 
 int

@@ -945,10 +945,6 @@ int store_inquiry_insert(struct store *st, struct store_inquiry *q);
  * decided_by/at) if the inquiry is still open. Returns 0, ERR_CONFLICT
  * (already decided) or ERR_STORE. */
 int store_inquiry_decide(struct store *st, const struct store_inquiry *q);
-/* The inquiry a candidate was promoted from. Returns 0, ERR_NOT_FOUND or
- * ERR_STORE. */
-int store_inquiry_by_candidate(
-    struct store *st, int64_t candidate_id, int64_t *inquiry_id);
 /*
  * Counts the inquiries of a BU received in month ("YYYY-MM"): fn gets
  * (0, segment id or 0, n), (1, channel, n) and (2, outcome, n) for each
@@ -1172,6 +1168,7 @@ struct store_candidate {
 	const char *updater;
 	uint32_t rank_segment; /* RANK() among complete ones, 0 if not */
 	uint32_t rank_bu;
+	int64_t inquiry_id; /* the inquiry it was promoted from, or 0 */
 };
 
 /* What store_candidate_list returns: one cycle's, paged by rank. */
