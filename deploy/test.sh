@@ -27,6 +27,8 @@ echo "== clang ASan+UBSan build, tests and fuzzing"
 CC=clang cmake -S . -B build-san -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIER_FUZZ=ON \
 	-DTIER_FUZZ_RUNS="${TIER_FUZZ_RUNS:-30000}" >/dev/null
 cmake --build build-san -j"$jobs"
-(cd build-san && ASAN_OPTIONS=detect_leaks=1 \
+# Stack use after return included: a reply is packed after its handler has
+# returned (group commit), so a pointer into a handler's stack must show.
+(cd build-san && ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j"$tests")
