@@ -1,6 +1,7 @@
 /*
  * The SQLite store on real files: migrations, durability settings, users,
- * enrolment codes and savepoint isolation.
+ * enrolment codes, savepoint isolation, the cached organisation and read
+ * snapshots.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -232,6 +233,71 @@ test_savepoint_isolation(void **state)
 	    1);
 }
 
+/* The units are served from memory: a rollback must not leave an undone
+ * unit there, nor hide one that was committed. */
+static void
+test_units_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct store_unit u, got, *all = NULL;
+	size_t n = 0;
+
+	memset(&u, 0, sizeof(u));
+	u.kind = TIER__UNIT_KIND__UNIT_KIND_BG;
+	snprintf(u.name, sizeof(u.name), "Pumps");
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_unit_insert(f->st, &u, 100), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_unit_get(f->st, u.id, &got), 0);
+	assert_string_equal(got.name, "Pumps");
+
+	/* Added, read (and so cached), then undone. */
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	snprintf(u.name, sizeof(u.name), "Valves");
+	assert_int_equal(store_unit_insert(f->st, &u, 101), 0);
+	assert_int_equal(store_unit_by_name(f->st,
+			     TIER__UNIT_KIND__UNIT_KIND_BG, "Valves", &got),
+	    0);
+	assert_int_equal(store_rollback_to(f->st), 0);
+	assert_int_equal(store_unit_by_name(f->st,
+			     TIER__UNIT_KIND__UNIT_KIND_BG, "Valves", &got),
+	    ERR_NOT_FOUND);
+	assert_int_equal(store_unit_get(f->st, u.id, &got), ERR_NOT_FOUND);
+	assert_int_equal(store_commit(f->st), 0);
+
+	assert_int_equal(store_unit_all(f->st, &all, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(all[0].name, "Pumps");
+	free(all);
+}
+
+/* A read snapshot sees what was committed before it, and store_begin ends
+ * it so that the next write transaction can start. */
+static void
+test_read_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+
+	assert_int_equal(store_snapshot_begin(f->st), 1);
+	assert_int_equal(store_snapshot_begin(f->st), 0); /* already open */
+	assert_int_equal(store_user_by_name(f->st, "later", &u), ERR_NOT_FOUND);
+	assert_int_equal(store_begin(f->st), 0);
+	user_make(&u, "later", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	/* Inside a write transaction there is no snapshot to open. */
+	assert_int_equal(store_snapshot_begin(f->st), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_snapshot_begin(f->st), 1);
+	assert_int_equal(store_user_by_name(f->st, "later", &u), 0);
+	store_snapshot_end(f->st);
+	store_snapshot_end(f->st); /* harmless twice */
+	assert_int_equal(outside_int(f->path,
+			     "SELECT count(*) FROM users WHERE name = 'later'"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -246,6 +312,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_savepoint_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_units_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_read_snapshot, setup, teardown),
 	};
 	log_init("test_store", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
