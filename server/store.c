@@ -461,6 +461,36 @@ static const char *const store_migrations[] = {
 	"  ORDER BY created_at;"
 	"DROP TABLE requests;"
 	"ALTER TABLE requests_log RENAME TO requests;",
+
+	/*
+	 * 9: ranks in bounded time. Scores run from 0 to 100 in hundredths,
+	 * so a cycle may hold thousands of distinct scores, and a rank summed
+	 * them all. The same counts per whole-point band (0-100) make a rank
+	 * the bands above plus the scores above within its own band: at most
+	 * about 200 rows, whatever the data.
+	 */
+	"CREATE TABLE candidate_rank_bands ("
+	"  cycle_id INTEGER NOT NULL,"
+	"  segment_id INTEGER NOT NULL," /* 0: the whole cycle */
+	"  band INTEGER NOT NULL,"       /* CAST(score AS INTEGER) */
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, segment_id, band)"
+	") WITHOUT ROWID;"
+	"INSERT INTO candidate_rank_bands SELECT cycle_id, segment_id,"
+	"  CAST(score AS INTEGER), sum(n) FROM candidate_ranks"
+	"  GROUP BY cycle_id, segment_id, CAST(score AS INTEGER);"
+	"CREATE TRIGGER candidate_ranks_band_insert AFTER INSERT ON"
+	"  candidate_ranks BEGIN INSERT INTO candidate_rank_bands VALUES"
+	"  (NEW.cycle_id, NEW.segment_id, CAST(NEW.score AS INTEGER), NEW.n)"
+	"  ON CONFLICT DO UPDATE SET n = n + excluded.n; END;"
+	"CREATE TRIGGER candidate_ranks_band_update AFTER UPDATE OF n ON"
+	"  candidate_ranks BEGIN UPDATE candidate_rank_bands SET n = n +"
+	"  NEW.n - OLD.n WHERE cycle_id = NEW.cycle_id AND segment_id ="
+	"  NEW.segment_id AND band = CAST(NEW.score AS INTEGER); END;"
+	"CREATE TRIGGER candidate_ranks_band_delete AFTER DELETE ON"
+	"  candidate_ranks BEGIN UPDATE candidate_rank_bands SET n = n - OLD.n"
+	"  WHERE cycle_id = OLD.cycle_id AND segment_id = OLD.segment_id AND"
+	"  band = CAST(OLD.score AS INTEGER); END;",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \

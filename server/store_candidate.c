@@ -15,15 +15,21 @@
  * ranked); the others get 0. Ties share a rank, as SQL RANK() does: a
  * candidate's rank is one more than the number of ranked candidates of its
  * segment (or cycle, segment 0; the cycle is a BU's year, so that is the
- * rank in the BU) with a higher score. Those numbers come from
- * candidate_ranks, kept per score by triggers (migrations 7 and 8), so a
- * rank costs the distinct scores above it, not a ranking of the cycle.
+ * rank in the BU) with a higher score. Those numbers come from counts kept
+ * by triggers (migrations 7 to 9): candidate_rank_bands per whole point,
+ * for the bands above, and candidate_ranks per score, for the scores above
+ * within the candidate's own band. A rank costs at most about 200 rows,
+ * not a ranking of the cycle.
  */
 #define CAND_RANK(segment)                                                     \
 	"CASE WHEN c.score_complete AND c.state NOT IN (5, 6) THEN 1 + "       \
+	"(SELECT coalesce(sum(b.n), 0) FROM candidate_rank_bands b WHERE "     \
+	"b.cycle_id = c.cycle_id AND b.segment_id = " segment                  \
+	" AND b.band > CAST(c.score AS INTEGER)) + "                           \
 	"(SELECT coalesce(sum(k.n), 0) FROM candidate_ranks k WHERE "          \
 	"k.cycle_id = c.cycle_id AND k.segment_id = " segment                  \
-	" AND k.score > c.score) ELSE 0 END"
+	" AND k.score > c.score AND k.score < CAST(c.score AS INTEGER) + 1) "  \
+	"ELSE 0 END"
 
 #define CAND_FIELDS                                                            \
 	"c.id, c.cycle_id, c.segment_id, c.customer_id, c.state, c.score, "    \
