@@ -248,7 +248,8 @@ cycle_chain_json(const struct store_chain *c)
 	return arr;
 }
 
-/* The record as the audit log keeps it; quotas of every segment. */
+/* The record as the audit log keeps it, with the quotas of every segment and
+ * the visit limit as stored now. */
 static int
 cycle_json(struct cmd_ctx *ctx, const struct store_cycle *c, json_t **out)
 {
@@ -274,7 +275,7 @@ cycle_json(struct cmd_ctx *ctx, const struct store_cycle *c, json_t **out)
 		}
 	}
 	doc = json_pack("{s:I, s:s, s:i, s:s, s:{s:f, s:f, s:f, s:o, s:o, s:o, "
-			"s:i}, s:o, s:i, s:I, s:I, s:s}",
+			"s:i, s:i}, s:o, s:i, s:I, s:I, s:s}",
 	    "id", (json_int_t)c->id, "bu", bu.name, "year", (int)c->year,
 	    "state", cycle_state_name(c->state), "policy", "min_score",
 	    c->min_score, "cut_strategic", c->cut_strategic, "cut_key",
@@ -285,7 +286,8 @@ cycle_json(struct cmd_ctx *ctx, const struct store_cycle *c, json_t **out)
 	    "chain_strategic",
 	    cycle_chain_json(
 		&c->chains[TIER__TIER_LEVEL__TIER_LEVEL_STRATEGIC]),
-	    "step_limit_hours", (int)c->step_limit_hours, "quotas", q,
+	    "step_limit_hours", (int)c->step_limit_hours, "visit_limit_days",
+	    (int)cmd_visit_limit_days(ctx, c->id), "quotas", q,
 	    "criteria_version", (int)c->criteria_version, "version",
 	    (json_int_t)c->version, "derived_from", (json_int_t)c->derived_from,
 	    "derive_reason", c->derive_reason);
@@ -298,21 +300,21 @@ out:
 	return r;
 }
 
-/* Writes the audit entry of a change from before (NULL: creation). */
+/*
+ * Writes the audit entry of a change to after. b is the record's audit form
+ * taken before the change wrote anything (quotas and the visit limit are
+ * read from the database), or NULL for a creation.
+ */
 static int
-cycle_audit(struct cmd_ctx *ctx, const char *action,
-    const struct store_cycle *before, const struct store_cycle *after,
-    const char *reason)
+cycle_audit(struct cmd_ctx *ctx, const char *action, const json_t *b,
+    const struct store_cycle *after, const char *reason)
 {
-	json_t *b = NULL, *a = NULL;
+	json_t *a = NULL;
 	int r;
 
-	if (before != NULL && (r = cycle_json(ctx, before, &b)) != 0)
-		return r;
 	if ((r = cycle_json(ctx, after, &a)) == 0)
 		r = audit_record_json(
 		    ctx, action, "cycle", after->id, b, a, reason);
-	json_decref(b);
 	json_decref(a);
 	return r;
 }
@@ -605,6 +607,7 @@ cmd_cycle_update(
 	struct store_cycle before, c;
 	struct store_unit seg, bu;
 	int64_t *segs = NULL;
+	json_t *b = NULL;
 	size_t i;
 	int r;
 
@@ -665,7 +668,8 @@ cmd_cycle_update(
 	c.version = before.version + 1;
 	c.updated_by = ctx->user->id;
 	c.updated_at = ctx->now;
-	if ((r = store_cycle_update(st, &c)) != 0)
+	if ((r = cycle_json(ctx, &before, &b)) != 0 ||
+	    (r = store_cycle_update(st, &c)) != 0)
 		goto out;
 	if (a->policy != NULL && (r = store_visit_limit_set(st, c.id,
 				      a->policy->visit_limit_days)) != 0)
@@ -675,10 +679,11 @@ cmd_cycle_update(
 			 st, c.id, segs[i], a->quotas[i]->quota)) != 0)
 			goto out;
 	}
-	if ((r = cycle_audit(ctx, "cycle.update", &before, &c, "")) != 0)
+	if ((r = cycle_audit(ctx, "cycle.update", b, &c, "")) != 0)
 		goto out;
 	r = cycle_respond(ctx, &c, &resp->cycle_update);
 out:
+	json_decref(b);
 	free(segs);
 	return r;
 }
@@ -739,6 +744,7 @@ cmd_cycle_transition(
 	const Tier__CycleTransitionRequest *a = req->cycle_transition;
 	struct store *st = ctx->srv->store;
 	struct store_cycle before, c;
+	json_t *b = NULL;
 	const char *action;
 	char hint[160];
 	uint64_t pending = 0;
@@ -816,10 +822,13 @@ cmd_cycle_transition(
 	c.version = before.version + 1;
 	c.updated_by = ctx->user->id;
 	c.updated_at = ctx->now;
-	if ((r = store_cycle_update(st, &c)) != 0)
+	if ((r = cycle_json(ctx, &before, &b)) != 0 ||
+	    (r = store_cycle_update(st, &c)) != 0 ||
+	    (r = cycle_audit(ctx, action, b, &c, "")) != 0) {
+		json_decref(b);
 		return r;
-	if ((r = cycle_audit(ctx, action, &before, &c, "")) != 0)
-		return r;
+	}
+	json_decref(b);
 	log_info("cycle %lld (%u) %s by %s", (long long)c.id, c.year,
 	    cycle_state_name(c.state), ctx->user->name);
 	return cycle_respond(ctx, &c, &resp->cycle_transition);

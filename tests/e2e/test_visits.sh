@@ -75,8 +75,23 @@ CYCLE=$(jget 'd["cycle"]["id"]')
 tier_as vp criteria set "$CYCLE" --criterion 'fit:100:0-10:fit'
 tier_as vp cycle set "$CYCLE" --visit-limit 5000
 expect_rc 2 "a visit limit above ten years is refused"
-tier_as vp cycle set "$CYCLE" --visit-limit 400
+tier_as vp cycle set "$CYCLE" --visit-limit 400 --quota 华东=3
 expect_rc 0 "the visit limit of the policy is set to 400 days"
+# The audit entry holds the record before the change and after it: the
+# visit limit and the quotas live in tables of their own.
+tier_as vp --output json audit show cycle "$CYCLE"
+if python3 - "$OUT" <<'PY'; then
+import json, sys
+e = [e for e in json.load(open(sys.argv[1]))["entries"]
+     if e["action"] == "cycle.update"][-1]
+b, a = e["before"], e["after"]
+sys.exit(0 if (b["policy"]["visit_limit_days"], a["policy"]["visit_limit_days"],
+               b["quotas"], a["quotas"]) == (90, 400, {}, {"华东": 3}) else 1)
+PY
+	pass "cycle.update records the visit limit and quotas before and after"
+else
+	fail "cycle.update audit entry: $(head -c 600 "$OUT")"
+fi
 tier_as vp --output json cycle show "$CYCLE"
 expect_jget 'd["cycle"]["policy"]["visit_limit_days"]' 400 "the policy shows it"
 tier_as vp cycle set "$CYCLE" --min-score 40
