@@ -13,6 +13,7 @@
 static const char *log_prog = "tier";           /* prefix of every line */
 static enum log_level log_max = LOG_LEVEL_INFO; /* most verbose level written */
 static int log_journal = -1; /* 1 under journald, -1 unknown */
+static int log_demote;       /* info lines are written as debug */
 
 static const struct {
 	const char *name;
@@ -30,6 +31,15 @@ log_init(const char *progname, enum log_level level)
 	log_prog = progname;
 	log_max = level;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+int
+log_info_as_debug(int on)
+{
+	int was = log_demote;
+
+	log_demote = on;
+	return was;
 }
 
 int
@@ -54,6 +64,8 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	struct timespec ts;
 	struct tm tm;
 
+	if (level == LOG_LEVEL_INFO && log_demote)
+		level = LOG_LEVEL_DEBUG;
 	if (level > log_max)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);

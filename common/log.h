@@ -19,6 +19,13 @@ void log_init(const char *progname, enum log_level level);
 /* Parses "error", "warn", "info" or "debug"; returns 0 or ERR_INVALID_ARG. */
 int log_level_parse(const char *text, enum log_level *out);
 
+/*
+ * While on, info lines are written as debug ones: a bulk operation (an
+ * import of 100,000 rows) logs its summary, not a line per record. Returns
+ * the previous setting, to restore.
+ */
+int log_info_as_debug(int on);
+
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

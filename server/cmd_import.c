@@ -567,13 +567,15 @@ import_apply(struct import_run *run)
 {
 	struct store *store = run->ctx->srv->store;
 	uint32_t row;
-	int r = 0;
+	int r = 0, quiet;
 
 	if (run->st->kind == TIER__IMPORT_KIND__IMPORT_KIND_CUSTOMER &&
 	    (r = import_mark_duplicates(run)) != 0)
 		return r;
 	if ((r = store_savepoint(store)) != 0)
 		return r;
+	/* Each row's handler logs it; the import logs one summary line. */
+	quiet = log_info_as_debug(1);
 	for (row = 1; r == 0 && row <= run->st->rows; row++) {
 		switch (run->st->kind) {
 		case TIER__IMPORT_KIND__IMPORT_KIND_CUSTOMER:
@@ -587,6 +589,7 @@ import_apply(struct import_run *run)
 			break;
 		}
 	}
+	log_info_as_debug(quiet);
 	if (r != 0 || run->out->error_count != 0 || run->out->dry_run) {
 		/* Nothing of it stays: a failed import is no import. */
 		if (store_rollback_to(store) != 0 && r == 0)

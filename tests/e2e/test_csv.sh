@@ -78,6 +78,14 @@ tier_as sm customer import "$D/plain.csv"
 expect_rc 0 "a UTF-8 file without BOM imports"
 expect_out "imported 3 rows" "the import reports its rows"
 expect_count 华东事业部 3 "three customers were added"
+# The import logs one summary line; each row's own line is demoted to debug.
+if grep -q "info: customer import .*: 3 rows, committed" "$TIERD_LOG" &&
+	[ "$(grep -c "debug: customer [0-9]* added to" "$TIERD_LOG")" -ge 3 ] &&
+	! grep -q "info: customer [0-9]* added to" "$TIERD_LOG"; then
+	pass "the import logs one info line, its rows at debug"
+else
+	fail "import log lines: $(grep -E "customer [0-9]* added|customer import" "$TIERD_LOG" | head -5)"
+fi
 tier_as sm --output json customer list --search acme
 ID=$(jget 'd["customers"][0]["id"]')
 tier_as sm --output json customer show "$ID"
