@@ -185,8 +185,7 @@ cmd_candidate_actor_load(struct cmd_ctx *ctx, struct cmd_candidate_actor *ac)
 {
 	struct store *st = ctx->srv->store;
 	struct store_delegation *dels = NULL;
-	struct store_unit *units = NULL;
-	size_t i, n = 0, nunits = 0;
+	size_t i, n = 0;
 	int r;
 
 	memset(ac, 0, sizeof(*ac));
@@ -201,22 +200,19 @@ cmd_candidate_actor_load(struct cmd_ctx *ctx, struct cmd_candidate_actor *ac)
 		r = ERR_ALLOC;
 		goto out;
 	}
-	if ((r = store_unit_all(st, &units, &nunits)) != 0)
-		goto out;
 	for (i = 0; i < n; i++) {
 		struct store_user *u = &ac->approvers[ac->napprovers];
 
 		r = store_user_get(st, dels[i].approver_id, u);
 		if (r == ERR_NOT_FOUND)
 			continue;
-		if (r != 0 || (r = scope_resolve(u->scope, units, nunits,
+		if (r != 0 || (r = cmd_scope_resolve(st, u->scope,
 				   &ac->scopes[ac->napprovers])) != 0)
 			goto out;
 		ac->napprovers++;
 	}
 out:
 	free(dels);
-	free(units);
 	return r;
 }
 
@@ -805,20 +801,15 @@ cand_owner(struct cmd_ctx *ctx, Tier__Response *resp,
     const struct store_candidate *c, const char *name, struct store_user *owner)
 {
 	static const char field[] = "candidate_act.owner";
-	struct store_unit *units = NULL;
 	struct scope sc;
-	size_t n = 0;
 	int r, sees = 0;
 
 	r = store_user_by_name(ctx->srv->store, name, owner);
 	if (r != 0 && r != ERR_NOT_FOUND)
 		return r;
 	if (r == 0) {
-		if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
-			return r;
-		r = scope_resolve(owner->scope, units, n, &sc);
-		free(units);
-		if (r != 0)
+		if ((r = cmd_scope_resolve(
+			 ctx->srv->store, owner->scope, &sc)) != 0)
 			return r;
 		sees = scope_sees_segment(&sc, c->segment_id);
 		scope_release(&sc);

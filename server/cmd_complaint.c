@@ -310,6 +310,7 @@ cmd_complaint_list(
 	const Tier__ComplaintListRequest *a = req->complaint_list;
 	struct store_complaint_filter f;
 	struct store_customer cu;
+	struct store_unit bu;
 	Tier__ComplaintListResponse *out;
 	struct complaint_page pg;
 	int r;
@@ -321,9 +322,12 @@ cmd_complaint_list(
 			return r;
 		f.customer_id = cu.id;
 	}
-	if (a->bu[0] != '\0' && (r = cmd_visit_find_bu(ctx, resp, a->bu,
-				     "complaint_list.bu", &f.bu_id)) != 0)
-		return r;
+	if (a->bu[0] != '\0') {
+		if ((r = cmd_find_bu(ctx, resp, a->bu, "complaint_list.bu",
+			 NULL, &bu)) != 0)
+			return r;
+		f.bu_id = bu.id;
+	}
 	if (a->category !=
 		TIER__COMPLAINT_CATEGORY__COMPLAINT_CATEGORY_UNSPECIFIED &&
 	    !complaint_category_valid(a->category))

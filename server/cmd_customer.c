@@ -22,6 +22,8 @@
 static const char customer_list_hint[] = "tier customer list shows the "
 					 "customers you can see";
 
+/* What to do about a customer card without its BU. */
+#define CUSTOMER_BU_HINT "name the BU whose customer it is"
 /* 1 for the white space that names may carry in any amount. */
 static int
 customer_space(utf8proc_int32_t cp)
@@ -198,26 +200,6 @@ customer_json(const struct store_customer *c, const char *bu)
 	    c->key_people, "transaction_status", c->transaction_status, "grade",
 	    c->grade != NULL ? c->grade : "", "owner_id",
 	    (json_int_t)c->owner_id);
-}
-
-/* Finds a BU by name as the user may see it; NOT_FOUND otherwise. */
-static int
-customer_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
-    const char *field, struct store_unit *out)
-{
-	int r = store_unit_by_name(
-	    ctx->srv->store, TIER__UNIT_KIND__UNIT_KIND_BU, name, out);
-
-	if (r == 0 && !scope_sees_bu(ctx->scope, out->id))
-		r = ERR_NOT_FOUND;
-	if (r == ERR_NOT_FOUND)
-		return cmd_error(ctx, resp,
-		    TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, field,
-		    name[0] == '\0' ? "name the BU whose customer it is"
-				    : "tier org list shows the units you can "
-				      "see",
-		    "no BU \"%.64s\"", name);
-	return r;
 }
 
 /* Loads customer id as the user may see it; NOT_FOUND otherwise. */
@@ -518,8 +500,8 @@ cmd_customer_add(
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "customer_add.customer", NULL, "no customer card sent");
-	if ((r = customer_find_bu(
-		 ctx, resp, w->bu, "customer_add.customer.bu", &bu)) != 0)
+	if ((r = cmd_find_bu(ctx, resp, w->bu, "customer_add.customer.bu",
+		 CUSTOMER_BU_HINT, &bu)) != 0)
 		return r;
 	memset(&c, 0, sizeof(c));
 	if ((r = customer_card(ctx, resp, "customer_add", w, &c)) != 0)
@@ -624,8 +606,9 @@ cmd_customer_update(
 	bu = old_bu;
 	if (a->customer->bu[0] != '\0' &&
 	    strcmp(a->customer->bu, old_bu.name) != 0) {
-		if ((r = customer_find_bu(ctx, resp, a->customer->bu,
-			 "customer_update.customer.bu", &bu)) != 0)
+		if ((r = cmd_find_bu(ctx, resp, a->customer->bu,
+			 "customer_update.customer.bu", CUSTOMER_BU_HINT,
+			 &bu)) != 0)
 			return r;
 		r = store_customer_candidate(st, before.id,
 		    TIER__CANDIDATE_STATE__CANDIDATE_STATE_UNSPECIFIED,
@@ -726,8 +709,8 @@ cmd_customer_list(
 	pg.limit = a->page_size ? a->page_size : CUSTOMER_PAGE;
 	if (pg.limit > CUSTOMER_PAGE_MAX)
 		pg.limit = CUSTOMER_PAGE_MAX;
-	if (a->bu[0] != '\0' && (r = customer_find_bu(ctx, resp, a->bu,
-				     "customer_list.bu", &bu)) != 0)
+	if (a->bu[0] != '\0' && (r = cmd_find_bu(ctx, resp, a->bu,
+				     "customer_list.bu", NULL, &bu)) != 0)
 		return r;
 	if (a->grade[0] != '\0') {
 		grade = strcmp(a->grade, "none") == 0 ? "" : a->grade;

@@ -336,24 +336,6 @@ cycle_respond(struct cmd_ctx *ctx, const struct store_cycle *c,
 /* Handlers
  * -------------------------------------------------------------------*/
 
-/* Finds a BU by name as the user may see it; NOT_FOUND otherwise. */
-static int
-cycle_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
-    const char *field, struct store_unit *out)
-{
-	int r = store_unit_by_name(
-	    ctx->srv->store, TIER__UNIT_KIND__UNIT_KIND_BU, name, out);
-
-	if (r == 0 && !scope_sees_bu(ctx->scope, out->id))
-		r = ERR_NOT_FOUND;
-	if (r == ERR_NOT_FOUND)
-		return cmd_error(ctx, resp,
-		    TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, field,
-		    "tier org list shows the units you can see",
-		    "no BU \"%.64s\"", name);
-	return r;
-}
-
 static int
 cycle_year_check(
     struct cmd_ctx *ctx, Tier__Response *resp, uint32_t year, const char *field)
@@ -395,7 +377,8 @@ cmd_cycle_create(
 	struct store_unit bu;
 	int r;
 
-	if ((r = cycle_find_bu(ctx, resp, a->bu, "cycle_create.bu", &bu)) != 0)
+	if ((r = cmd_find_bu(ctx, resp, a->bu, "cycle_create.bu", NULL, &bu)) !=
+	    0)
 		return r;
 	if (!scope_covers_bu(ctx->scope, bu.id))
 		return cmd_error(ctx, resp,
@@ -461,8 +444,8 @@ cmd_cycle_list(
 	int r;
 
 	memset(&bu, 0, sizeof(bu));
-	if (a->bu[0] != '\0' &&
-	    (r = cycle_find_bu(ctx, resp, a->bu, "cycle_list.bu", &bu)) != 0)
+	if (a->bu[0] != '\0' && (r = cmd_find_bu(ctx, resp, a->bu,
+				     "cycle_list.bu", NULL, &bu)) != 0)
 		return r;
 	if ((r = store_cycle_list(ctx->srv->store, bu.id, &cycles, &n)) != 0)
 		return r;

@@ -97,20 +97,15 @@ grade_owner(struct cmd_ctx *ctx, Tier__Response *resp, int64_t bu_id,
     const char *name, struct store_user *owner)
 {
 	static const char field[] = "customer_grade.owner";
-	struct store_unit *units = NULL;
 	struct scope sc;
-	size_t n = 0;
 	int r, sees = 0;
 
 	r = store_user_by_name(ctx->srv->store, name, owner);
 	if (r != 0 && r != ERR_NOT_FOUND)
 		return r;
 	if (r == 0) {
-		if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
-			return r;
-		r = scope_resolve(owner->scope, units, n, &sc);
-		free(units);
-		if (r != 0)
+		if ((r = cmd_scope_resolve(
+			 ctx->srv->store, owner->scope, &sc)) != 0)
 			return r;
 		sees = scope_sees_bu(&sc, bu_id);
 		scope_release(&sc);

@@ -43,6 +43,8 @@ inquiry_outcome_name(Tier__InquiryOutcome o)
 					       : "unknown";
 }
 
+/* What to do about an inquiry request without its BU. */
+#define INQUIRY_BU_HINT "name the BU the inquiry came to"
 /* 1 if s has something besides white space. */
 static int
 inquiry_has_text(const char *s)
@@ -103,25 +105,6 @@ cmd_inquiry_to_wire(struct cmd_ctx *ctx, const struct store_inquiry *q)
 	    w->decided_by == NULL)
 		return NULL;
 	return w;
-}
-
-/* Finds a BU by name as the user may see it; NOT_FOUND otherwise. */
-static int
-inquiry_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
-    const char *field, struct store_unit *out)
-{
-	int r = store_unit_by_name(
-	    ctx->srv->store, TIER__UNIT_KIND__UNIT_KIND_BU, name, out);
-
-	if (r == 0 && !scope_sees_bu(ctx->scope, out->id))
-		r = ERR_NOT_FOUND;
-	if (r == ERR_NOT_FOUND)
-		return cmd_error(ctx, resp, NOT_FOUND, field,
-		    name[0] == '\0' ? "name the BU the inquiry came to"
-				    : "tier org list shows the units you can "
-				      "see",
-		    "no BU \"%.64s\"", name);
-	return r;
 }
 
 /* Finds a segment of BU bu_id in the user's scope; NOT_FOUND or
@@ -217,8 +200,8 @@ cmd_inquiry_add(
 	if (w == NULL)
 		return cmd_error(ctx, resp, BAD_REQUEST, "inquiry_add.inquiry",
 		    NULL, "no inquiry sent");
-	if ((r = inquiry_find_bu(
-		 ctx, resp, w->bu, "inquiry_add.inquiry.bu", &bu)) != 0)
+	if ((r = cmd_find_bu(ctx, resp, w->bu, "inquiry_add.inquiry.bu",
+		 INQUIRY_BU_HINT, &bu)) != 0)
 		return r;
 	memset(&q, 0, sizeof(q));
 	q.bu_id = bu.id;
@@ -339,8 +322,8 @@ cmd_inquiry_list(
 	if (pg.limit > INQUIRY_PAGE_MAX)
 		pg.limit = INQUIRY_PAGE_MAX;
 	if (a->bu[0] != '\0') {
-		if ((r = inquiry_find_bu(
-			 ctx, resp, a->bu, "inquiry_list.bu", &bu)) != 0)
+		if ((r = cmd_find_bu(ctx, resp, a->bu, "inquiry_list.bu",
+			 INQUIRY_BU_HINT, &bu)) != 0)
 			return r;
 		f.bu_id = bu.id;
 	}
@@ -694,8 +677,8 @@ cmd_inquiry_summary(
 	int r;
 
 	memset(&c, 0, sizeof(c));
-	if ((r = inquiry_find_bu(
-		 ctx, resp, a->bu, "inquiry_summary.bu", &bu)) != 0)
+	if ((r = cmd_find_bu(ctx, resp, a->bu, "inquiry_summary.bu",
+		 INQUIRY_BU_HINT, &bu)) != 0)
 		return r;
 	if (!day_month_valid(a->month))
 		return cmd_error(ctx, resp, BAD_REQUEST,

@@ -79,26 +79,6 @@ cmd_visit_customer(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
 }
 
 int
-cmd_visit_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
-    const char *field, int64_t *bu_id)
-{
-	struct store_unit bu;
-	int r = store_unit_by_name(
-	    ctx->srv->store, TIER__UNIT_KIND__UNIT_KIND_BU, name, &bu);
-
-	if (r == 0 && !scope_sees_bu(ctx->scope, bu.id))
-		r = ERR_NOT_FOUND;
-	if (r == ERR_NOT_FOUND)
-		return cmd_error(ctx, resp,
-		    TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, field,
-		    "tier org list shows the units you can see",
-		    "no BU \"%.64s\"", name);
-	if (r == 0)
-		*bu_id = bu.id;
-	return r;
-}
-
-int
 cmd_visit_find_user(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
     const char *field, struct store_user *out)
 {
@@ -116,16 +96,10 @@ static int
 visit_user_sees_bu(
     struct cmd_ctx *ctx, const struct store_user *u, int64_t bu_id, int *sees)
 {
-	struct store_unit *units = NULL;
 	struct scope sc;
-	size_t n = 0;
 	int r;
 
-	if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
-		return r;
-	r = scope_resolve(u->scope, units, n, &sc);
-	free(units);
-	if (r != 0)
+	if ((r = cmd_scope_resolve(ctx->srv->store, u->scope, &sc)) != 0)
 		return r;
 	*sees = scope_sees_bu(&sc, bu_id);
 	scope_release(&sc);
@@ -498,6 +472,7 @@ visit_plan(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 	struct visit_due *due = NULL;
 	Tier__VisitPlanResponse *out;
 	struct store_user u;
+	struct store_unit unit;
 	int64_t bu_id = 0, owner_id = 0, today = visit_today(ctx);
 	char field[64], day[11];
 	size_t i, n = 0, k = 0;
@@ -505,8 +480,9 @@ visit_plan(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 
 	if (bu[0] != '\0') {
 		snprintf(field, sizeof(field), "%s.bu", body);
-		if ((r = cmd_visit_find_bu(ctx, resp, bu, field, &bu_id)) != 0)
+		if ((r = cmd_find_bu(ctx, resp, bu, field, NULL, &unit)) != 0)
 			return r;
+		bu_id = unit.id;
 	}
 	if (owner[0] != '\0') {
 		snprintf(field, sizeof(field), "%s.owner", body);

@@ -365,18 +365,36 @@ dispatch_remember(struct cmd_ctx *ctx, const Tier__Request *req,
 	return r;
 }
 
-/* Resolves the user's scope against the organisation as it is now. */
-static int
-dispatch_scope(struct cmd_ctx *ctx, struct scope *sc)
+int
+cmd_scope_resolve(struct store *st, const char *text, struct scope *out)
 {
 	struct store_unit *units = NULL;
 	size_t n = 0;
 	int r;
 
-	if ((r = store_unit_all(ctx->srv->store, &units, &n)) != 0)
+	if ((r = store_unit_all(st, &units, &n)) != 0)
 		return r;
-	r = scope_resolve(ctx->user->scope, units, n, sc);
+	r = scope_resolve(text, units, n, out);
 	free(units);
+	return r;
+}
+
+int
+cmd_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
+    const char *field, const char *empty_hint, struct store_unit *out)
+{
+	int r = store_unit_by_name(
+	    ctx->srv->store, TIER__UNIT_KIND__UNIT_KIND_BU, name, out);
+
+	if (r == 0 && !scope_sees_bu(ctx->scope, out->id))
+		r = ERR_NOT_FOUND;
+	if (r == ERR_NOT_FOUND)
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, field,
+		    name[0] == '\0' && empty_hint != NULL
+			? empty_hint
+			: "tier org list shows the units you can see",
+		    "no BU \"%.64s\"", name);
 	return r;
 }
 
@@ -397,7 +415,8 @@ dispatch_run(struct session *s, const struct cmd_entry *cmd,
 	ctx.scope = NULL;
 	resp->id = req->id;
 	if (ctx.user != NULL) {
-		if ((r = dispatch_scope(&ctx, &sc)) != 0)
+		if ((r = cmd_scope_resolve(
+			 ctx.srv->store, ctx.user->scope, &sc)) != 0)
 			goto out;
 		ctx.scope = &sc;
 	}

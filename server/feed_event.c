@@ -186,8 +186,7 @@ int
 feed_view_load(struct server *srv, const struct store_user *u, int64_t now,
     struct feed_view *v)
 {
-	struct store_unit *units = NULL;
-	size_t i, n = 0;
+	size_t i;
 	int r;
 
 	memset(v, 0, sizeof(*v));
@@ -198,11 +197,8 @@ feed_view_load(struct server *srv, const struct store_user *u, int64_t now,
 	v->ctx.now = now;
 	v->ctx.arena = v->arena;
 	v->ctx.scope = &v->scope;
-	if ((r = store_unit_all(srv->store, &units, &n)) != 0)
-		return r;
-	r = scope_resolve(u->scope, units, n, &v->scope);
-	free(units);
-	if (r != 0 || (r = cmd_candidate_actor_load(&v->ctx, &v->actor)) != 0)
+	if ((r = cmd_scope_resolve(srv->store, u->scope, &v->scope)) != 0 ||
+	    (r = cmd_candidate_actor_load(&v->ctx, &v->actor)) != 0)
 		return r;
 	v->viewer.scope = &v->scope;
 	v->viewer.deputy = v->actor.scopes;

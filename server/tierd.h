@@ -479,6 +479,13 @@ int cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 
 /* Converts a stored user to its wire form, allocated in the arena. */
 Tier__User *cmd_user_to_wire(struct arena *a, const struct store_user *u);
+/* Resolves a scope text (a user's) against the organisation as it is now.
+ * Returns 0, ERR_ALLOC or ERR_STORE; on 0 the caller releases out. */
+int cmd_scope_resolve(struct store *st, const char *text, struct scope *out);
+/* The BU called name, if the user sees it; else NOT_FOUND naming field,
+ * with empty_hint (when not NULL) as the hint for an empty name. */
+int cmd_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
+    const char *field, const char *empty_hint, struct store_unit *out);
 
 /*
  * Reports a stale version: "candidate 12 was changed by NAME at TIME
@@ -1714,10 +1721,8 @@ int day_month_valid(const char *text);
  */
 int cmd_visit_customer(struct cmd_ctx *ctx, Tier__Response *resp, uint64_t id,
     const char *field, struct store_customer *out);
-/* Finds a BU the user sees by name (NOT_FOUND naming field otherwise) and
- * a user by login name (NOT_FOUND). Return 0 or an error for the handler. */
-int cmd_visit_find_bu(struct cmd_ctx *ctx, Tier__Response *resp,
-    const char *name, const char *field, int64_t *bu_id);
+/* Finds a user by login name (NOT_FOUND naming field otherwise). Returns 0
+ * or an error for the handler. */
 int cmd_visit_find_user(struct cmd_ctx *ctx, Tier__Response *resp,
     const char *name, const char *field, struct store_user *out);
 /* The wire form of a visit in ctx's arena; NULL when out of memory. */
