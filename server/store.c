@@ -860,6 +860,14 @@ store_row(struct store *st, sqlite3_stmt *s, const char *what)
 	return store_fail(st, what);
 }
 
+const char *
+store_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t != NULL ? (const char *)t : "";
+}
+
 char *
 store_arena_text(struct arena *a, sqlite3_stmt *s, int col)
 {

@@ -90,14 +90,6 @@ store_audit_insert(struct store *st, struct store_audit *e)
 	return store_run(st, s, "audit head");
 }
 
-static const char *
-store_audit_text(sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	return t ? (const char *)t : "";
-}
-
 /* Steps s, a query of AUDIT_COLUMNS, calling fn for each row. */
 static int
 store_audit_rows(struct store *st, sqlite3_stmt *s,
@@ -111,13 +103,13 @@ store_audit_rows(struct store *st, sqlite3_stmt *s,
 		memset(&e, 0, sizeof(e));
 		e.seq = sqlite3_column_int64(s, 0);
 		e.at = sqlite3_column_int64(s, 1);
-		e.user = store_audit_text(s, 2);
-		e.action = store_audit_text(s, 3);
-		e.entity = store_audit_text(s, 4);
+		e.user = store_text(s, 2);
+		e.action = store_text(s, 3);
+		e.entity = store_text(s, 4);
 		e.entity_id = sqlite3_column_int64(s, 5);
-		e.before = store_audit_text(s, 6);
-		e.after = store_audit_text(s, 7);
-		e.reason = store_audit_text(s, 8);
+		e.before = store_text(s, 6);
+		e.after = store_text(s, 7);
+		e.reason = store_text(s, 8);
 		h = sqlite3_column_blob(s, 9);
 		/* A hash of the wrong size stays zero: verify reports it. */
 		if (h != NULL && sqlite3_column_bytes(s, 9) == 32)

@@ -36,14 +36,6 @@ static const char sql_complaint_resolve[] =
     "UPDATE complaints SET state = ?2, resolution = ?3, handling = ?4, "
     "resolved_by = ?5, resolved_at = ?6 WHERE id = ?1 AND state = ?7";
 
-static const char *
-store_complaint_text(sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	return t != NULL ? (const char *)t : "";
-}
-
 /* Points c's strings at the row's columns: valid until the next step. */
 static void
 store_complaint_row(sqlite3_stmt *s, struct store_complaint *c)
@@ -51,21 +43,21 @@ store_complaint_row(sqlite3_stmt *s, struct store_complaint *c)
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(s, 0);
 	c->customer_id = sqlite3_column_int64(s, 1);
-	c->opened_on = store_complaint_text(s, 2);
+	c->opened_on = store_text(s, 2);
 	c->category = (Tier__ComplaintCategory)sqlite3_column_int(s, 3);
-	c->description = store_complaint_text(s, 4);
-	c->handling = store_complaint_text(s, 5);
-	c->resolution = store_complaint_text(s, 6);
+	c->description = store_text(s, 4);
+	c->handling = store_text(s, 5);
+	c->resolution = store_text(s, 6);
 	c->state = (Tier__ComplaintState)sqlite3_column_int(s, 7);
 	c->opened_by = sqlite3_column_int64(s, 8);
 	c->created_at = sqlite3_column_int64(s, 9);
 	c->resolved_by = sqlite3_column_int64(s, 10);
 	c->resolved_at = sqlite3_column_int64(s, 11);
 	c->bu_id = sqlite3_column_int64(s, 12);
-	c->customer = store_complaint_text(s, 13);
-	c->bu = store_complaint_text(s, 14);
-	c->opener = store_complaint_text(s, 15);
-	c->resolver = store_complaint_text(s, 16);
+	c->customer = store_text(s, 13);
+	c->bu = store_text(s, 14);
+	c->opener = store_text(s, 15);
+	c->resolver = store_text(s, 16);
 }
 
 int

@@ -62,16 +62,13 @@ store_row_customer(sqlite3_stmt *s, struct store_customer *c)
 		&c->region, &c->size, &c->contacts, &c->payment_terms,
 		&c->profile, &c->key_people, &c->transaction_status,
 		&c->grade };
-	const unsigned char *t;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(s, 0);
 	c->bu_id = sqlite3_column_int64(s, 1);
-	for (i = 0; i < sizeof(text_cols) / sizeof(text_cols[0]); i++) {
-		t = sqlite3_column_text(s, text_cols[i]);
-		*fields[i] = t != NULL ? (const char *)t : "";
-	}
+	for (i = 0; i < sizeof(text_cols) / sizeof(text_cols[0]); i++)
+		*fields[i] = store_text(s, text_cols[i]);
 	c->credit_limit = sqlite3_column_int64(s, 8);
 	c->version = sqlite3_column_int64(s, 10);
 	c->updated_by = sqlite3_column_int64(s, 11);

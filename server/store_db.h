@@ -38,6 +38,10 @@ int store_fail(struct store *st, const char *what);
 /* Copies a text column into dst, truncating; NULL reads as "". */
 void store_copy_text(char *dst, size_t dst_len, sqlite3_stmt *s, int col);
 
+/* The text of column col ("" for NULL), valid until the statement steps or
+ * is reset. */
+const char *store_text(sqlite3_stmt *s, int col);
+
 /* The text of column col duplicated into the arena ("" for NULL). */
 char *store_arena_text(struct arena *a, sqlite3_stmt *s, int col);
 

@@ -74,7 +74,6 @@ static const char sql_review[] =
 static void
 store_row_inquiry(sqlite3_stmt *s, struct store_inquiry *q)
 {
-	const unsigned char *t;
 	const char **texts[] = { &q->caller, &q->company, &q->request,
 		&q->handling };
 	const char **joined[] = { &q->bu, &q->segment, &q->logger,
@@ -87,13 +86,10 @@ store_row_inquiry(sqlite3_stmt *s, struct store_inquiry *q)
 	q->segment_id = sqlite3_column_int64(s, 2);
 	q->channel = (Tier__InquiryChannel)sqlite3_column_int(s, 3);
 	store_copy_text(q->received_on, sizeof(q->received_on), s, 4);
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		t = sqlite3_column_text(s, 5 + (int)i);
-		*texts[i] = t != NULL ? (const char *)t : "";
-	}
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		*texts[i] = store_text(s, 5 + (int)i);
 	q->outcome = (Tier__InquiryOutcome)sqlite3_column_int(s, 9);
-	t = sqlite3_column_text(s, 10);
-	q->note = t != NULL ? (const char *)t : "";
+	q->note = store_text(s, 10);
 	q->customer_id = sqlite3_column_int64(s, 11);
 	q->candidate_id = sqlite3_column_int64(s, 12);
 	q->cycle_id = sqlite3_column_int64(s, 13);
@@ -101,10 +97,8 @@ store_row_inquiry(sqlite3_stmt *s, struct store_inquiry *q)
 	q->created_at = sqlite3_column_int64(s, 15);
 	q->decided_by = sqlite3_column_int64(s, 16);
 	q->decided_at = sqlite3_column_int64(s, 17);
-	for (i = 0; i < sizeof(joined) / sizeof(joined[0]); i++) {
-		t = sqlite3_column_text(s, 18 + (int)i);
-		*joined[i] = t != NULL ? (const char *)t : "";
-	}
+	for (i = 0; i < sizeof(joined) / sizeof(joined[0]); i++)
+		*joined[i] = store_text(s, 18 + (int)i);
 }
 
 int

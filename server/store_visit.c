@@ -67,14 +67,6 @@ static const char sql_visit_limit_set[] =
 
 #define VISIT_DEFAULT_LIMIT 90 /* days, when a cycle's policy says 0 */
 
-static const char *
-store_visit_text(sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	return t != NULL ? (const char *)t : "";
-}
-
 /* Points v's strings at the row's columns: valid until the next step. */
 static void
 store_visit_row(sqlite3_stmt *s, struct store_visit *v)
@@ -82,19 +74,19 @@ store_visit_row(sqlite3_stmt *s, struct store_visit *v)
 	memset(v, 0, sizeof(*v));
 	v->id = sqlite3_column_int64(s, 0);
 	v->customer_id = sqlite3_column_int64(s, 1);
-	v->visit_date = store_visit_text(s, 2);
+	v->visit_date = store_text(s, 2);
 	v->visitor_id = sqlite3_column_int64(s, 3);
-	v->received_by = store_visit_text(s, 4);
-	v->content = store_visit_text(s, 5);
-	v->progress = store_visit_text(s, 6);
-	v->next_visit = store_visit_text(s, 7);
+	v->received_by = store_text(s, 4);
+	v->content = store_text(s, 5);
+	v->progress = store_text(s, 6);
+	v->next_visit = store_text(s, 7);
 	v->created_by = sqlite3_column_int64(s, 8);
 	v->created_at = sqlite3_column_int64(s, 9);
 	v->bu_id = sqlite3_column_int64(s, 10);
-	v->customer = store_visit_text(s, 11);
-	v->bu = store_visit_text(s, 12);
-	v->visitor = store_visit_text(s, 13);
-	v->creator = store_visit_text(s, 14);
+	v->customer = store_text(s, 11);
+	v->bu = store_text(s, 12);
+	v->visitor = store_text(s, 13);
+	v->creator = store_text(s, 14);
 }
 
 int
