@@ -277,30 +277,21 @@ out:
 
 /* The state of a complaint list walk. */
 struct complaint_page {
-	struct cmd_ctx *ctx;
-	Tier__Complaint **rows;
-	size_t n, limit;
-	int more;
-	int r;
+	struct cmd_page page;
+	Tier__Complaint **rows; /* in ctx's arena */
 };
 
 static int
 complaint_page_add(const struct store_complaint *c, void *arg)
 {
 	struct complaint_page *pg = arg;
+	int take = cmd_page_admit(&pg->page, c->bu_id);
 
-	if (!scope_sees_bu(pg->ctx->scope, c->bu_id))
-		return 0;
-	if (pg->n == pg->limit) {
-		pg->more = 1;
-		return 1;
-	}
-	if ((pg->rows[pg->n] = cmd_complaint_to_wire(pg->ctx, c)) == NULL) {
-		pg->r = ERR_ALLOC;
-		return 1;
-	}
-	pg->n++;
-	return 0;
+	if (take <= 0)
+		return take < 0;
+	pg->rows[pg->page.n] = cmd_complaint_to_wire(pg->page.ctx, c);
+	return cmd_page_added(
+	    &pg->page, pg->rows[pg->page.n] != NULL ? 0 : ERR_ALLOC);
 }
 
 static int
@@ -339,24 +330,24 @@ cmd_complaint_list(
 	f.category = a->category;
 	f.open_only = a->open_only;
 	memset(&pg, 0, sizeof(pg));
-	pg.ctx = ctx;
-	pg.limit = a->limit ? a->limit : COMPLAINT_PAGE;
-	if (pg.limit > COMPLAINT_PAGE_MAX)
-		pg.limit = COMPLAINT_PAGE_MAX;
-	if ((pg.rows = arena_alloc(ctx->arena, pg.limit * sizeof(*pg.rows))) ==
-	    NULL)
+	pg.page.ctx = ctx;
+	pg.page.limit = a->limit ? a->limit : COMPLAINT_PAGE;
+	if (pg.page.limit > COMPLAINT_PAGE_MAX)
+		pg.page.limit = COMPLAINT_PAGE_MAX;
+	if ((pg.rows = arena_alloc(
+		 ctx->arena, pg.page.limit * sizeof(*pg.rows))) == NULL)
 		return ERR_ALLOC;
 	r = store_complaint_each(ctx->srv->store, &f, complaint_page_add, &pg);
 	if (r < 0)
 		return r;
-	if (pg.r != 0)
-		return pg.r;
+	if (pg.page.r != 0)
+		return pg.page.r;
 	if ((out = arena_alloc(ctx->arena, sizeof(*out))) == NULL)
 		return ERR_ALLOC;
 	tier__complaint_list_response__init(out);
 	out->complaints = pg.rows;
-	out->n_complaints = pg.n;
-	out->truncated = pg.more;
+	out->n_complaints = pg.page.n;
+	out->truncated = pg.page.more;
 	resp->complaint_list = out;
 	return 0;
 }

@@ -661,35 +661,26 @@ out:
 
 /* The state of a customer list walk. */
 struct customer_page {
-	struct cmd_ctx *ctx;
+	struct cmd_page page;
 	Tier__CustomerListResponse *out;
-	size_t limit; /* customers wanted on the page */
-	int more;     /* another visible customer follows the page */
-	int r;        /* the first failure, if any */
 };
 
 static int
 customer_page_add(const struct store_customer *row, void *arg)
 {
 	struct customer_page *pg = arg;
+	struct cmd_ctx *ctx = pg->page.ctx;
 	struct store_customer c = *row;
-	Tier__Customer *w;
+	Tier__Customer **w = &pg->out->customers[pg->page.n];
+	int take = cmd_page_admit(&pg->page, c.bu_id), r;
 
-	if (!scope_sees_bu(pg->ctx->scope, c.bu_id))
-		return 0;
-	if (pg->out->n_customers == pg->limit) {
-		pg->more = 1;
-		return 1;
-	}
-	if ((pg->r = store_customer_revenue(pg->ctx->srv->store, pg->ctx->arena,
-		 c.id, &c.revenue, &c.nrevenue)) != 0)
-		return 1;
-	if ((w = cmd_customer_to_wire(pg->ctx, &c)) == NULL) {
-		pg->r = ERR_ALLOC;
-		return 1;
-	}
-	pg->out->customers[pg->out->n_customers++] = w;
-	return 0;
+	if (take <= 0)
+		return take < 0;
+	r = store_customer_revenue(
+	    ctx->srv->store, ctx->arena, c.id, &c.revenue, &c.nrevenue);
+	if (r == 0 && (*w = cmd_customer_to_wire(ctx, &c)) == NULL)
+		r = ERR_ALLOC;
+	return cmd_page_added(&pg->page, r);
 }
 
 static int
@@ -705,10 +696,10 @@ cmd_customer_list(
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&bu, 0, sizeof(bu));
-	pg.ctx = ctx;
-	pg.limit = a->page_size ? a->page_size : CUSTOMER_PAGE;
-	if (pg.limit > CUSTOMER_PAGE_MAX)
-		pg.limit = CUSTOMER_PAGE_MAX;
+	pg.page.ctx = ctx;
+	pg.page.limit = a->page_size ? a->page_size : CUSTOMER_PAGE;
+	if (pg.page.limit > CUSTOMER_PAGE_MAX)
+		pg.page.limit = CUSTOMER_PAGE_MAX;
 	if (a->bu[0] != '\0' && (r = cmd_find_bu(ctx, resp, a->bu,
 				     "customer_list.bu", NULL, &bu)) != 0)
 		return r;
@@ -732,17 +723,18 @@ cmd_customer_list(
 	if ((pg.out = arena_alloc(ctx->arena, sizeof(*pg.out))) == NULL)
 		goto out;
 	tier__customer_list_response__init(pg.out);
-	if ((pg.out->customers = arena_alloc(
-		 ctx->arena, pg.limit * sizeof(*pg.out->customers))) == NULL)
+	if ((pg.out->customers = arena_alloc(ctx->arena,
+		 pg.page.limit * sizeof(*pg.out->customers))) == NULL)
 		goto out;
 	r = store_customer_each(ctx->srv->store, bu.id, search, grade,
 	    a->page_after > INT64_MAX ? INT64_MAX : (int64_t)a->page_after,
 	    customer_page_add, &pg);
 	if (r < 0)
 		goto out;
-	if ((r = pg.r) != 0)
+	if ((r = pg.page.r) != 0)
 		goto out;
-	if (pg.more)
+	pg.out->n_customers = pg.page.n;
+	if (pg.page.more)
 		pg.out->next_page_after =
 		    pg.out->customers[pg.out->n_customers - 1]->id;
 	resp->customer_list = pg.out;

@@ -278,31 +278,21 @@ cmd_inquiry_get(
 
 /* The state of an inquiry list walk. */
 struct inquiry_page {
-	struct cmd_ctx *ctx;
+	struct cmd_page page;
 	Tier__InquiryListResponse *out;
-	size_t limit; /* inquiries wanted on the page */
-	int more;     /* another visible inquiry follows the page */
-	int r;        /* the first failure, if any */
 };
 
 static int
 inquiry_page_add(const struct store_inquiry *row, void *arg)
 {
 	struct inquiry_page *pg = arg;
-	Tier__Inquiry *w;
+	Tier__Inquiry **w = &pg->out->inquiries[pg->page.n];
+	int take = cmd_page_admit(&pg->page, row->bu_id);
 
-	if (!scope_sees_bu(pg->ctx->scope, row->bu_id))
-		return 0;
-	if (pg->out->n_inquiries == pg->limit) {
-		pg->more = 1;
-		return 1;
-	}
-	if ((w = cmd_inquiry_to_wire(pg->ctx, row)) == NULL) {
-		pg->r = ERR_ALLOC;
-		return 1;
-	}
-	pg->out->inquiries[pg->out->n_inquiries++] = w;
-	return 0;
+	if (take <= 0)
+		return take < 0;
+	*w = cmd_inquiry_to_wire(pg->page.ctx, row);
+	return cmd_page_added(&pg->page, *w != NULL ? 0 : ERR_ALLOC);
 }
 
 static int
@@ -317,10 +307,10 @@ cmd_inquiry_list(
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&f, 0, sizeof(f));
-	pg.ctx = ctx;
-	pg.limit = a->page_size ? a->page_size : INQUIRY_PAGE;
-	if (pg.limit > INQUIRY_PAGE_MAX)
-		pg.limit = INQUIRY_PAGE_MAX;
+	pg.page.ctx = ctx;
+	pg.page.limit = a->page_size ? a->page_size : INQUIRY_PAGE;
+	if (pg.page.limit > INQUIRY_PAGE_MAX)
+		pg.page.limit = INQUIRY_PAGE_MAX;
 	if (a->bu[0] != '\0') {
 		if ((r = cmd_find_bu(ctx, resp, a->bu, "inquiry_list.bu",
 			 INQUIRY_BU_HINT, &bu)) != 0)
@@ -338,15 +328,16 @@ cmd_inquiry_list(
 	if ((pg.out = arena_alloc(ctx->arena, sizeof(*pg.out))) == NULL)
 		return ERR_ALLOC;
 	tier__inquiry_list_response__init(pg.out);
-	if ((pg.out->inquiries = arena_alloc(
-		 ctx->arena, pg.limit * sizeof(*pg.out->inquiries))) == NULL)
+	if ((pg.out->inquiries = arena_alloc(ctx->arena,
+		 pg.page.limit * sizeof(*pg.out->inquiries))) == NULL)
 		return ERR_ALLOC;
 	r = store_inquiry_each(ctx->srv->store, &f, inquiry_page_add, &pg);
 	if (r < 0)
 		return r;
-	if (pg.r != 0)
-		return pg.r;
-	if (pg.more)
+	if (pg.page.r != 0)
+		return pg.page.r;
+	pg.out->n_inquiries = pg.page.n;
+	if (pg.page.more)
 		pg.out->next_page_before =
 		    pg.out->inquiries[pg.out->n_inquiries - 1]->id;
 	resp->inquiry_list = pg.out;

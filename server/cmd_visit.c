@@ -276,38 +276,29 @@ cmd_visit_add(
 
 /* The state of a visit list walk. */
 struct visit_page {
-	struct cmd_ctx *ctx;
+	struct cmd_page page;
 	Tier__Visit **rows; /* in ctx's arena */
-	size_t n, limit;
-	int more; /* another visible visit follows */
-	int r;    /* the first failure, if any */
 };
 
 static int
 visit_page_add(const struct store_visit *v, void *arg)
 {
 	struct visit_page *pg = arg;
+	int take = cmd_page_admit(&pg->page, v->bu_id);
 
-	if (!scope_sees_bu(pg->ctx->scope, v->bu_id))
-		return 0;
-	if (pg->n == pg->limit) {
-		pg->more = 1;
-		return 1;
-	}
-	if ((pg->rows[pg->n] = cmd_visit_to_wire(pg->ctx, v)) == NULL) {
-		pg->r = ERR_ALLOC;
-		return 1;
-	}
-	pg->n++;
-	return 0;
+	if (take <= 0)
+		return take < 0;
+	pg->rows[pg->page.n] = cmd_visit_to_wire(pg->page.ctx, v);
+	return cmd_page_added(
+	    &pg->page, pg->rows[pg->page.n] != NULL ? 0 : ERR_ALLOC);
 }
 
 static int
 visit_page_new(struct cmd_ctx *ctx, size_t limit, struct visit_page *pg)
 {
 	memset(pg, 0, sizeof(*pg));
-	pg->ctx = ctx;
-	pg->limit = limit;
+	pg->page.ctx = ctx;
+	pg->page.limit = limit;
 	pg->rows =
 	    arena_alloc(ctx->arena, (limit ? limit : 1) * sizeof(*pg->rows));
 	return pg->rows != NULL ? 0 : ERR_ALLOC;
@@ -363,14 +354,14 @@ cmd_visit_list(
 	r = store_visit_each(ctx->srv->store, &f, visit_page_add, &pg);
 	if (r < 0)
 		return r;
-	if (pg.r != 0)
-		return pg.r;
+	if (pg.page.r != 0)
+		return pg.page.r;
 	if ((out = arena_alloc(ctx->arena, sizeof(*out))) == NULL)
 		return ERR_ALLOC;
 	tier__visit_list_response__init(out);
 	out->visits = pg.rows;
-	out->n_visits = pg.n;
-	out->truncated = pg.more;
+	out->n_visits = pg.page.n;
+	out->truncated = pg.page.more;
 	resp->visit_list = out;
 	return 0;
 }
@@ -663,10 +654,10 @@ cmd_visit_customer_cards(
 	r = store_visit_each(ctx->srv->store, &vf, visit_page_add, &pg);
 	if (r < 0)
 		return r;
-	if (pg.r != 0)
-		return pg.r;
+	if (pg.page.r != 0)
+		return pg.page.r;
 	out->recent_visits = pg.rows;
-	out->n_recent_visits = pg.n;
+	out->n_recent_visits = pg.page.n;
 	if ((r = store_visit_count(
 		 ctx->srv->store, customer_id, &out->visit_count)) != 0)
 		return r;

@@ -380,6 +380,29 @@ cmd_scope_resolve(struct store *st, const char *text, struct scope *out)
 }
 
 int
+cmd_page_admit(struct cmd_page *pg, int64_t bu_id)
+{
+	if (!scope_sees_bu(pg->ctx->scope, bu_id))
+		return 0;
+	if (pg->n == pg->limit) {
+		pg->more = 1;
+		return -1;
+	}
+	return 1;
+}
+
+int
+cmd_page_added(struct cmd_page *pg, int r)
+{
+	if (r != 0) {
+		pg->r = r;
+		return 1;
+	}
+	pg->n++;
+	return 0;
+}
+
+int
 cmd_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
     const char *field, const char *empty_hint, struct store_unit *out)
 {

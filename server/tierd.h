@@ -479,6 +479,23 @@ int cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 
 /* Converts a stored user to its wire form, allocated in the arena. */
 Tier__User *cmd_user_to_wire(struct arena *a, const struct store_user *u);
+/*
+ * One page of the records a store walk offers, of those the user sees (the
+ * list requests). In the walk's callback, cmd_page_admit says 0 for a record
+ * of a BU the user does not see (skip it: return 0), -1 once the page is full
+ * (more is set: return 1 to end the walk) and 1 to take it as row n. The
+ * callback builds that row and returns cmd_page_added's answer: the row is
+ * counted (0, go on), or the failure r is kept (1, stop).
+ */
+struct cmd_page {
+	struct cmd_ctx *ctx;
+	size_t n, limit; /* rows taken, rows wanted */
+	int more;        /* another visible record follows the page */
+	int r;           /* the first failure, if any */
+};
+
+int cmd_page_admit(struct cmd_page *pg, int64_t bu_id);
+int cmd_page_added(struct cmd_page *pg, int r);
 /* Resolves a scope text (a user's) against the organisation as it is now.
  * Returns 0, ERR_ALLOC or ERR_STORE; on 0 the caller releases out. */
 int cmd_scope_resolve(struct store *st, const char *text, struct scope *out);
