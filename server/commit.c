@@ -6,13 +6,26 @@
  * leaves before the COMMIT is durable. Only then does the feed push the
  * batch's changes to subscribers.
  *
+ * Durable, but not in the loop: COMMIT only writes the write-ahead log
+ * (synchronous=NORMAL, store_sync_defer), and a thread syncs it while the
+ * loop runs the next batch. A committed batch waits, unanswered, until a
+ * sync that began after its COMMIT has finished; the batches committed
+ * meanwhile share the next sync. A kill -9 loses nothing that was written,
+ * and a power cut nothing that was answered. Reads may see a change whose
+ * sync is still running, as they would in Redis with appendfsync always.
+ *
  * Reads run at once, but share one read snapshot per loop turn: it begins
  * with the turn's first read and ends when the turn's other ready sockets
  * have been served (or when a batch begins).
  */
 #include "tierd.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 struct commit_item {
 	TAILQ_ENTRY(commit_item) entry; /* in commit.queue or a running batch */
@@ -25,16 +38,142 @@ struct commit_item {
 
 TAILQ_HEAD(commit_list, commit_item);
 
+/*
+ * The sync thread. It waits for a request, syncs the log, and reports
+ * through a pipe that the loop watches; the loop asks again only once the
+ * report is in, so one sync at most is ever running.
+ */
+struct commit_syncer {
+	pthread_t thread;
+	int started; /* thread is running */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int wal_fd;            /* the write-ahead log, synced */
+	int asked;             /* a sync is wanted (under lock) */
+	int stop;              /* the thread is to end (under lock) */
+	int error;             /* errno of the last sync, or 0 (under lock) */
+	int pipe[2];           /* the thread writes a byte after each sync */
+	struct event *done_ev; /* the loop reads it: commit_synced_cb */
+};
+
 struct commit {
 	struct server *srv;         /* store and sessions */
 	struct event *ev;           /* runs commit_run_cb */
 	struct event *snapshot_ev;  /* ends the turn's read snapshot */
 	struct commit_list queue;   /* waiting for the next batch */
-	uint64_t batches, requests; /* totals, for logs and metrics */
+	struct commit_list written; /* committed, waiting for a sync */
+	struct commit_list syncing; /* committed, in the running sync */
+	int64_t written_seq;        /* the audit head of the latest COMMIT */
+	int64_t syncing_seq;        /* the same when the running sync began */
+	int written_any;            /* a COMMIT since the running sync began */
+	int sync_running;           /* the thread is syncing */
+	struct commit_syncer *syncer; /* NULL: COMMIT syncs itself (FULL) */
+	uint64_t batches, requests;   /* totals, for logs and metrics */
 };
 
 static void commit_run_cb(evutil_socket_t fd, short what, void *arg);
 static void commit_snapshot_cb(evutil_socket_t fd, short what, void *arg);
+static void commit_synced_cb(evutil_socket_t fd, short what, void *arg);
+
+static void *
+commit_syncer_main(void *arg)
+{
+	struct commit_syncer *y = arg;
+	int err;
+
+	pthread_mutex_lock(&y->lock);
+	for (;;) {
+		while (!y->asked && !y->stop)
+			pthread_cond_wait(&y->wake, &y->lock);
+		if (y->stop)
+			break;
+		y->asked = 0;
+		pthread_mutex_unlock(&y->lock);
+		err = fdatasync(y->wal_fd) == 0 ? 0 : errno;
+		pthread_mutex_lock(&y->lock);
+		y->error = err;
+		/* A full pipe already holds a report the loop will read. */
+		while (write(y->pipe[1], "s", 1) < 0 && errno == EINTR)
+			;
+	}
+	pthread_mutex_unlock(&y->lock);
+	return NULL;
+}
+
+static void
+commit_syncer_free(struct commit_syncer *y)
+{
+	if (y == NULL)
+		return;
+	if (y->started) {
+		pthread_mutex_lock(&y->lock);
+		y->stop = 1;
+		pthread_cond_signal(&y->wake);
+		pthread_mutex_unlock(&y->lock);
+		pthread_join(y->thread, NULL);
+	}
+	if (y->done_ev != NULL)
+		event_free(y->done_ev);
+	if (y->pipe[0] >= 0)
+		close(y->pipe[0]);
+	if (y->pipe[1] >= 0)
+		close(y->pipe[1]);
+	if (y->wal_fd >= 0)
+		close(y->wal_fd);
+	pthread_cond_destroy(&y->wake);
+	pthread_mutex_destroy(&y->lock);
+	free(y);
+}
+
+/*
+ * Starts the sync thread and hands durability to it. On any failure the
+ * store stays synchronous and every COMMIT syncs in the loop: slower, as
+ * safe. Returns NULL then, after logging why.
+ */
+static struct commit_syncer *
+commit_syncer_new(struct commit *c)
+{
+	struct commit_syncer *y;
+	char why[256];
+
+	if ((y = calloc(1, sizeof(*y))) == NULL) {
+		log_warn("commit: out of memory: every COMMIT syncs in the "
+			 "event loop");
+		return NULL;
+	}
+	y->wal_fd = y->pipe[0] = y->pipe[1] = -1;
+	pthread_mutex_init(&y->lock, NULL);
+	pthread_cond_init(&y->wake, NULL);
+	if (pipe2(y->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		log_warn("commit: no pipe for the sync thread (%s): every "
+			 "COMMIT syncs in the event loop",
+		    strerror(errno));
+		goto fail;
+	}
+	y->done_ev = event_new(c->srv->base, y->pipe[0], EV_READ | EV_PERSIST,
+	    commit_synced_cb, c);
+	if (y->done_ev == NULL || event_add(y->done_ev, NULL) != 0) {
+		log_warn("commit: cannot watch the sync thread: every COMMIT "
+			 "syncs in the event loop");
+		goto fail;
+	}
+	if (pthread_create(&y->thread, NULL, commit_syncer_main, y) != 0) {
+		log_warn("commit: cannot start the sync thread: every COMMIT "
+			 "syncs in the event loop");
+		goto fail;
+	}
+	y->started = 1;
+	if ((y->wal_fd = store_sync_defer(c->srv->store, why, sizeof(why))) <
+	    0) {
+		log_warn(
+		    "commit: %s: every COMMIT syncs in the event loop", why);
+		goto fail;
+	}
+	return y;
+fail:
+	commit_syncer_free(y);
+	return NULL;
+}
 
 int
 commit_new(struct server *srv, struct commit **out)
@@ -45,6 +184,8 @@ commit_new(struct server *srv, struct commit **out)
 		return ERR_ALLOC;
 	c->srv = srv;
 	TAILQ_INIT(&c->queue);
+	TAILQ_INIT(&c->written);
+	TAILQ_INIT(&c->syncing);
 	if ((c->ev = event_new(srv->base, -1, 0, commit_run_cb, c)) == NULL ||
 	    (c->snapshot_ev = event_new(
 		 srv->base, -1, 0, commit_snapshot_cb, c)) == NULL) {
@@ -53,6 +194,7 @@ commit_new(struct server *srv, struct commit **out)
 		free(c);
 		return ERR_ALLOC;
 	}
+	c->syncer = commit_syncer_new(c);
 	*out = c;
 	return 0;
 }
@@ -72,11 +214,14 @@ commit_free(struct commit *c)
 
 	if (c == NULL)
 		return;
+	TAILQ_CONCAT(&c->queue, &c->syncing, entry);
+	TAILQ_CONCAT(&c->queue, &c->written, entry);
 	while ((it = TAILQ_FIRST(&c->queue)) != NULL) {
 		TAILQ_REMOVE(&c->queue, it, entry);
 		session_request_done(it->session);
 		commit_item_free(it);
 	}
+	commit_syncer_free(c->syncer);
 	event_free(c->ev);
 	event_free(c->snapshot_ev);
 	store_snapshot_end(c->srv->store);
@@ -134,14 +279,114 @@ commit_fail_batch(struct commit_list *batch, const char *why)
 	}
 }
 
-/* Runs one batch: begin, a savepoint per request, commit, replies. */
+/* Sends each reply of a batch and frees it; after a failed batch, closes
+ * the sessions too. */
+static void
+commit_reply(struct commit_list *batch, int committed)
+{
+	struct commit_item *it;
+
+	while ((it = TAILQ_FIRST(batch)) != NULL) {
+		TAILQ_REMOVE(batch, it, entry);
+		session_send(it->session, &it->resp);
+		/*
+		 * A handler may have changed session state (enrolment) on the
+		 * assumption of a commit: a failed batch cannot leave it so.
+		 */
+		if (!committed)
+			session_close(it->session, "commit failed");
+		session_request_done(it->session);
+		commit_item_free(it);
+	}
+}
+
+/* Asks the thread to sync what has been written, unless a sync runs. */
+static void
+commit_sync_start(struct commit *c)
+{
+	struct commit_syncer *y = c->syncer;
+
+	if (c->sync_running || !c->written_any)
+		return;
+	TAILQ_CONCAT(&c->syncing, &c->written, entry);
+	c->syncing_seq = c->written_seq;
+	c->written_any = 0;
+	c->sync_running = 1;
+	pthread_mutex_lock(&y->lock);
+	y->asked = 1;
+	pthread_cond_signal(&y->wake);
+	pthread_mutex_unlock(&y->lock);
+}
+
+/* The sync of a batch failed: what it wrote may or may not survive a
+ * crash, so nobody is told it did, and tierd stops. */
+static void
+commit_sync_failed(struct commit *c, int err)
+{
+	log_error("commit: cannot sync the write-ahead log: %s", strerror(err));
+	TAILQ_CONCAT(&c->syncing, &c->written, entry);
+	c->written_any = 0;
+	commit_fail_batch(&c->syncing,
+	    "the server could not make the change durable and is stopping; "
+	    "after it restarts, send the same request again");
+	commit_reply(&c->syncing, 0);
+	server_stop(c->srv, "the write-ahead log cannot be synced");
+}
+
+static void
+commit_synced_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct commit *c = arg;
+	struct commit_syncer *y = c->syncer;
+	char buf[16];
+	int err;
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (!c->sync_running)
+		return; /* commit_flush synced meanwhile */
+	pthread_mutex_lock(&y->lock);
+	err = y->error;
+	pthread_mutex_unlock(&y->lock);
+	c->sync_running = 0;
+	if (err != 0) {
+		commit_sync_failed(c, err);
+		return;
+	}
+	commit_reply(&c->syncing, 1);
+	/* Subscribers hear of a change after its author has the reply. */
+	feed_committed(c->srv->feed, c->syncing_seq);
+	commit_sync_start(c);
+}
+
+void
+commit_written(struct server *srv)
+{
+	struct commit *c = srv->commit;
+	uint8_t hash[32];
+	int64_t seq;
+
+	if (c == NULL || c->syncer == NULL) {
+		feed_committed(srv->feed, INT64_MAX);
+		return;
+	}
+	/* The feed goes no further than the audit head of this COMMIT until
+	 * its sync is done. */
+	if (store_audit_last(c->srv->store, &seq, hash) == 0)
+		c->written_seq = seq;
+	c->written_any = 1;
+	commit_sync_start(c);
+}
+
+/* Runs one batch: begin, a savepoint per request, commit; the replies
+ * follow the sync. */
 static void
 commit_run(struct commit *c)
 {
 	struct commit_list batch = TAILQ_HEAD_INITIALIZER(batch);
 	struct store *st = c->srv->store;
 	struct commit_item *it;
-	int committed = 0;
 	size_t n = 0;
 
 	TAILQ_CONCAT(&batch, &c->queue, entry);
@@ -150,7 +395,8 @@ commit_run(struct commit *c)
 
 	if (store_begin(st) != 0) {
 		commit_fail_batch(&batch, "the database is unavailable");
-		goto reply;
+		commit_reply(&batch, 0);
+		return;
 	}
 	TAILQ_FOREACH(it, &batch, entry)
 	{
@@ -170,35 +416,26 @@ commit_run(struct commit *c)
 	}
 	if (store_commit(st) != 0)
 		goto abort;
-	committed = 1;
 	c->batches++;
 	c->requests += n;
 	log_debug("commit: %zu request(s) in one transaction", n);
-	goto reply;
+	if (c->syncer == NULL) {
+		commit_reply(&batch, 1);
+		commit_snapshot(c);
+		feed_committed(c->srv->feed, INT64_MAX);
+		return;
+	}
+	TAILQ_CONCAT(&c->written, &batch, entry);
+	commit_written(c->srv);
+	commit_snapshot(c);
+	return;
 
 abort:
 	log_error("commit: batch of %zu failed: %s", n, store_errmsg(st));
 	store_rollback(st);
 	commit_fail_batch(
 	    &batch, "the database could not commit; the request had no effect");
-reply:
-	while ((it = TAILQ_FIRST(&batch)) != NULL) {
-		TAILQ_REMOVE(&batch, it, entry);
-		session_send(it->session, &it->resp);
-		/*
-		 * A handler may have changed session state (enrolment) on the
-		 * assumption of a commit: a failed batch cannot leave it so.
-		 */
-		if (!committed)
-			session_close(it->session, "commit failed");
-		session_request_done(it->session);
-		commit_item_free(it);
-	}
-	/* Subscribers hear of a change after its author has the reply. */
-	if (committed) {
-		commit_snapshot(c);
-		feed_committed(c->srv->feed);
-	}
+	commit_reply(&batch, 0);
 }
 
 static void
@@ -230,5 +467,22 @@ commit_snapshot(struct commit *c)
 void
 commit_flush(struct commit *c)
 {
+	int err;
+
 	commit_run(c);
+	if (c->syncer == NULL ||
+	    (TAILQ_EMPTY(&c->syncing) && TAILQ_EMPTY(&c->written)))
+		return;
+	/* Stopping: sync here rather than wait for the thread's report. */
+	if (fdatasync(c->syncer->wal_fd) != 0) {
+		err = errno;
+		c->sync_running = 0;
+		commit_sync_failed(c, err);
+		return;
+	}
+	c->sync_running = 0;
+	c->written_any = 0;
+	TAILQ_CONCAT(&c->syncing, &c->written, entry);
+	commit_reply(&c->syncing, 1);
+	feed_committed(c->srv->feed, INT64_MAX);
 }

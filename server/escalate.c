@@ -151,7 +151,7 @@ escalate_run(struct server *srv, int64_t now, size_t *count)
 		goto out;
 	}
 	*count = n;
-	feed_committed(srv->feed);
+	commit_written(srv);
 out:
 	arena_free(a);
 	return r;

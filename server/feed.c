@@ -574,7 +574,7 @@ feed_has_live(const struct feed *f)
 }
 
 void
-feed_committed(struct feed *f)
+feed_committed(struct feed *f, int64_t upto)
 {
 	struct feed_round round;
 	struct feed_sub *sub, *next;
@@ -589,14 +589,14 @@ feed_committed(struct feed *f)
 	if (!feed_has_live(f)) {
 		/* Nobody to fan out to: those catching up read the log. */
 		if (store_audit_last(f->srv->store, &last, hash) == 0 &&
-		    last > f->head)
-			f->head = last;
+		    (last < upto ? last : upto) > f->head)
+			f->head = last < upto ? last : upto;
 		return;
 	}
 	for (;;) {
 		a = NULL;
 		if ((r = arena_new(&a)) != 0 ||
-		    (r = feed_batch_read(f->srv->store, a, f->head, INT64_MAX,
+		    (r = feed_batch_read(f->srv->store, a, f->head, upto,
 			 FEED_BATCH, &b)) != 0) {
 			arena_free(a);
 			log_error("feed: cannot read the log after %lld: %s",

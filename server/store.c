@@ -1,14 +1,18 @@
 /*
- * The SQLite store: opening the database durably (WAL, synchronous=FULL),
+ * The SQLite store: opening the database durably (WAL, synchronous=FULL,
+ * or NORMAL with the caller syncing the log: store_sync_defer),
  * versioned schema migrations, transactions with per-request savepoints, and
  * every query tierd makes. No SQL exists outside this file.
  */
 #include "store_db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * Schema migrations, in order. migrations[i] takes the schema from version i to
@@ -750,6 +754,37 @@ store_engine(void)
 
 	snprintf(name, sizeof(name), "sqlite %s", sqlite3_libversion());
 	return name;
+}
+
+/*
+ * With synchronous=NORMAL in WAL mode SQLite still syncs the log before each
+ * checkpoint and the database after it, so a checkpoint, and the log
+ * restarting from its start after one, never outruns a sync: only the
+ * acknowledgement of a COMMIT waits for the caller's fdatasync.
+ */
+int
+store_sync_defer(struct store *st, char *why, size_t why_len)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *wal = db != NULL ? sqlite3_filename_wal(db) : NULL;
+	int fd;
+
+	if (wal == NULL || *wal == '\0') {
+		snprintf(why, why_len, "the database has no write-ahead log");
+		return -1;
+	}
+	/* SQLite creates the log when it first reads the database in WAL
+	 * mode, which store_open has done: opening it here cannot race. */
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(
+		    why, why_len, "cannot open %s: %s", wal, strerror(errno));
+		return -1;
+	}
+	if (store_exec(st, "PRAGMA synchronous = NORMAL;", why, why_len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 const char *

@@ -137,6 +137,14 @@ int store_savepoint(struct store *st);
 int store_release(struct store *st);
 int store_rollback_to(struct store *st);
 /*
+ * Hands durability to the caller: COMMIT then returns once the write-ahead
+ * log is written, not synced, and the caller must fdatasync the returned
+ * descriptor of the log before it tells anyone a commit happened (commit.c
+ * does, in a thread, while the next batch runs). Returns the descriptor,
+ * or -1 with why filled in; the store stays synchronous on failure.
+ */
+int store_sync_defer(struct store *st, char *why, size_t why_len);
+/*
  * A read snapshot: one read transaction shared by the reads of a loop turn.
  * store_snapshot_begin returns 1 when it began one, 0 when one (or a write
  * transaction) is already open, or ERR_STORE; store_begin ends it first.
@@ -644,7 +652,8 @@ int cmd_user_name_valid(const char *name);
 /*
  * Group commit: write requests arriving in one turn of the event loop run in
  * one transaction, each inside its own savepoint, and are answered only after
- * the single COMMIT (one fsync) succeeds.
+ * the single COMMIT and its sync (one fsync, shared with the batches
+ * committed while it ran) succeed.
  */
 struct commit;
 
@@ -653,8 +662,11 @@ void commit_free(struct commit *c);
 /* Queues a write request; ownership of req passes to the queue. */
 void commit_enqueue(struct commit *c, struct session *s,
     const struct cmd_entry *cmd, Tier__Request *req);
-/* Runs the queue now (graceful stop). */
+/* Runs the queue now and waits for its sync (graceful stop). */
 void commit_flush(struct commit *c);
+/* After a COMMIT made outside the queue (escalate.c): the feed tells
+ * subscribers once it is durable. */
+void commit_written(struct server *srv);
 /* Opens the loop turn's read snapshot, if none is open; see commit.c. */
 void commit_snapshot(struct commit *c);
 
@@ -1466,9 +1478,10 @@ int feed_subscribe(struct feed *f, struct session *s,
 void feed_cancel(struct session *s);
 /* Forgets a closing session's subscription (session.c). */
 void feed_unsubscribe(struct feed_sub *sub);
-/* After a successful COMMIT: reads the new entries once and sends them to
- * every subscriber that is caught up. NULL is allowed. */
-void feed_committed(struct feed *f);
+/* After a COMMIT is durable: reads the new entries up to audit seq upto
+ * (INT64_MAX: all) once and sends them to every subscriber that is caught
+ * up. NULL is allowed. */
+void feed_committed(struct feed *f, int64_t upto);
 /* The session's output drained: continues a catch-up (session.c). */
 void feed_drained(struct feed_sub *sub);
 
