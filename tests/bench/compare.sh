@@ -23,7 +23,10 @@
 # usage: tests/bench/compare.sh [BUILD_DIR]   (default: build)
 # Environment: CLIENTS (64), CANDIDATES (100000), DURATION (10 s per
 # measurement), WATCHERS (64), IDLE (10000; 0 skips), BENCH_DIR (a
-# directory for the databases; default a new one under TMPDIR or /tmp).
+# directory for the databases; default a new one under TMPDIR or /tmp),
+# FSYNC_DELAY_US (unset: the disk as it is; N: every fsync of tierd,
+# redis-server and fsync-rate takes N microseconds longer, through the
+# slow-fsync preload library, to show both on slower storage).
 set -eu
 
 BUILD=${1:-build}
@@ -35,6 +38,7 @@ IDLE=${IDLE:-10000}
 TIERD=$BUILD/tierd
 BENCH=$BUILD/tests/bench/tier-bench
 FSYNC=$BUILD/tests/bench/fsync-rate
+SLOW=$BUILD/tests/bench/libslow-fsync.so
 
 for f in "$TIERD" "$BENCH" "$FSYNC"; do
 	[ -x "$f" ] || { echo "compare.sh: $f is missing: build first" >&2; exit 2; }
@@ -43,6 +47,13 @@ for p in redis-server redis-benchmark; do
 	command -v $p >/dev/null ||
 		{ echo "compare.sh: $p is missing: deploy/install-deps.sh installs it" >&2; exit 2; }
 done
+
+# The servers and fsync-rate run under $SYNCED: the preload, if asked for.
+SYNCED=()
+if [ -n "${FSYNC_DELAY_US:-}" ]; then
+	[ -f "$SLOW" ] || { echo "compare.sh: $SLOW is missing: build first (not with TIER_SANITIZE)" >&2; exit 2; }
+	SYNCED=(env "LD_PRELOAD=$(realpath "$SLOW")" "FSYNC_DELAY_US=$FSYNC_DELAY_US")
+fi
 
 WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tier-compare.XXXXXX")}
 mkdir -p "$WORK"
@@ -71,9 +82,11 @@ free_port() {
 echo "== machine: $(nproc) CPU(s), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $(redis-server --version | cut -d' ' -f1-3), tierd $("$TIERD" --version 2>/dev/null | head -1)"
 echo "== work directory $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2}'))"
+[ -n "${FSYNC_DELAY_US:-}" ] &&
+	echo "== slow-fsync: every fsync of tierd, redis-server and fsync-rate takes $FSYNC_DELAY_US us more"
 
 echo "== fsync reference: one synced 100-byte append at a time"
-FS=$("$FSYNC" "$WORK" 3)
+FS=$("${SYNCED[@]}" "$FSYNC" "$WORK" 3)
 echo "$FS"
 FSYNC_RATE=$(sed -n 's/.*: \([0-9]*\)\/s.*/\1/p' <<<"$FS")
 
@@ -88,7 +101,7 @@ level = warn
 EOF
 CODE=$("$TIERD" -d "$WORK/tier" --init-admin bench-admin 2>/dev/null |
 	grep -oE '[0-9A-Z]{4}(-[0-9A-Z]{4}){3}')
-"$TIERD" -c "$WORK/tierd.conf" </dev/null >/dev/null 2>"$WORK/tierd.log" &
+"${SYNCED[@]}" "$TIERD" -c "$WORK/tierd.conf" </dev/null >/dev/null 2>"$WORK/tierd.log" &
 TIERD_PID=$!
 for _ in $(seq 50); do
 	(exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
@@ -138,7 +151,7 @@ TIERD_PID=""
 echo "== redis-server: appendonly yes, appendfsync always, data in $WORK/redis"
 RPORT=$(free_port)
 mkdir -p "$WORK/redis"
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK/redis" \
+"${SYNCED[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK/redis" \
 	--appendonly yes --appendfsync always --save "" --daemonize no \
 	--maxclients 20000 --loglevel warning >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
