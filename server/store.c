@@ -495,6 +495,21 @@ static const char *const store_migrations[] = {
 	"  candidate_ranks BEGIN UPDATE candidate_rank_bands SET n = n - OLD.n"
 	"  WHERE cycle_id = OLD.cycle_id AND segment_id = OLD.segment_id AND"
 	"  band = CAST(OLD.score AS INTEGER); END;",
+
+	/*
+	 * 10: ranks move to memory (store_rank.c), read from the candidates
+	 * once per cycle and kept in step by tierd, its only writer; the
+	 * counts and the triggers that kept them go.
+	 */
+	"DROP TRIGGER candidates_rank_insert;"
+	"DROP TRIGGER candidates_rank_delete;"
+	"DROP TRIGGER candidates_rank_leave;"
+	"DROP TRIGGER candidates_rank_enter;"
+	"DROP TRIGGER candidate_ranks_band_insert;"
+	"DROP TRIGGER candidate_ranks_band_update;"
+	"DROP TRIGGER candidate_ranks_band_delete;"
+	"DROP TABLE candidate_rank_bands;"
+	"DROP TABLE candidate_ranks;",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
@@ -569,6 +584,7 @@ struct store {
 	int schema_version;              /* after migration */
 	int snapshot;                    /* a read snapshot is open */
 	struct store_units units;        /* store_org.c's cache */
+	struct store_ranks ranks;        /* store_rank.c's trees */
 	struct store_cached *cache;      /* open addressing, power of two */
 	size_t cache_len, cache_used;    /* slots, and slots in use */
 };
@@ -737,6 +753,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->cache[k].stmt);
 	free(st->cache);
 	free(st->units.v);
+	store_rank_free(&st->ranks);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -930,6 +947,7 @@ int
 store_begin(struct store *st)
 {
 	store_snapshot_end(st);
+	store_rank_end(st, 1);
 	return store_exec_stmt(st, STMT_BEGIN);
 }
 
@@ -963,7 +981,12 @@ store_snapshot_end(struct store *st)
 int
 store_commit(struct store *st)
 {
-	return store_exec_stmt(st, STMT_COMMIT);
+	int r;
+
+	/* On failure the caller rolls back, which undoes the ranks too. */
+	if ((r = store_exec_stmt(st, STMT_COMMIT)) == 0)
+		store_rank_end(st, 1);
+	return r;
 }
 
 struct store_units *
@@ -972,24 +995,47 @@ store_units(struct store *st)
 	return &st->units;
 }
 
+struct store_ranks *
+store_rank_state(struct store *st)
+{
+	return &st->ranks;
+}
+
+int
+store_writing(struct store *st)
+{
+	return !st->snapshot && !sqlite3_get_autocommit(st->db);
+}
+
 void
 store_rollback(struct store *st)
 {
 	st->units.valid = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		store_exec_stmt(st, STMT_ROLLBACK);
+	store_rank_end(st, 0);
 }
 
 int
 store_savepoint(struct store *st)
 {
-	return store_exec_stmt(st, STMT_SAVEPOINT);
+	int r;
+
+	if ((r = store_rank_savepoint(st)) != 0)
+		return r;
+	if ((r = store_exec_stmt(st, STMT_SAVEPOINT)) != 0)
+		store_rank_release(st);
+	return r;
 }
 
 int
 store_release(struct store *st)
 {
-	return store_exec_stmt(st, STMT_RELEASE);
+	int r;
+
+	if ((r = store_exec_stmt(st, STMT_RELEASE)) == 0)
+		store_rank_release(st);
+	return r;
 }
 
 int
@@ -998,6 +1044,7 @@ store_rollback_to(struct store *st)
 	int r;
 
 	st->units.valid = 0;
+	store_rank_rollback_to(st);
 	/* ROLLBACK TO keeps the savepoint open; RELEASE then drops it. */
 	if ((r = store_exec_stmt(st, STMT_ROLLBACK_TO)) != 0)
 		return r;

@@ -1,7 +1,7 @@
 /*
- * Queries of the candidate workflow: candidates with their ranks (SQL RANK()
- * per segment and per BU), their scores and approvals, and the per-segment
- * funnel of a cycle. Text and arrays are allocated in the caller's arena.
+ * Queries of the candidate workflow: candidates with their ranks (per
+ * segment and per BU, from store_rank.c), their scores and approvals, and
+ * the per-segment funnel of a cycle. Text and arrays are allocated in the caller's arena.
  */
 #include "store_db.h"
 
@@ -10,27 +10,10 @@
 #include <string.h>
 
 /*
- * Ranks among the candidates of a cycle that are completely scored and
- * still in the running (rejected (5) and withdrawn (6) ones are not
- * ranked); the others get 0. Ties share a rank, as SQL RANK() does: a
- * candidate's rank is one more than the number of ranked candidates of its
- * segment (or cycle, segment 0; the cycle is a BU's year, so that is the
- * rank in the BU) with a higher score. Those numbers come from counts kept
- * by triggers (migrations 7 to 9): candidate_rank_bands per whole point,
- * for the bands above, and candidate_ranks per score, for the scores above
- * within the candidate's own band. A rank costs at most about 200 rows,
- * not a ranking of the cycle.
+ * Ranks (store_rank.c) are among the candidates of a cycle that are
+ * completely scored and still in the running (not rejected or withdrawn);
+ * the others get 0. Rows are read with ranks 0 and ranked in memory.
  */
-#define CAND_RANK(segment)                                                     \
-	"CASE WHEN c.score_complete AND c.state NOT IN (5, 6) THEN 1 + "       \
-	"(SELECT coalesce(sum(b.n), 0) FROM candidate_rank_bands b WHERE "     \
-	"b.cycle_id = c.cycle_id AND b.segment_id = " segment                  \
-	" AND b.band > CAST(c.score AS INTEGER)) + "                           \
-	"(SELECT coalesce(sum(k.n), 0) FROM candidate_ranks k WHERE "          \
-	"k.cycle_id = c.cycle_id AND k.segment_id = " segment                  \
-	" AND k.score > c.score AND k.score < CAST(c.score AS INTEGER) + 1) "  \
-	"ELSE 0 END"
-
 #define CAND_FIELDS                                                            \
 	"c.id, c.cycle_id, c.segment_id, c.customer_id, c.state, c.score, "    \
 	"c.score_complete, c.needs_rescore, c.criteria_version, "              \
@@ -43,8 +26,7 @@
 	"up.name, coalesce((SELECT i.id FROM inquiries i WHERE "               \
 	"i.candidate_id = c.id), 0)"
 
-#define CAND_COLUMNS                                                           \
-	CAND_FIELDS ", " CAND_RANK("c.segment_id") ", " CAND_RANK("0")
+#define CAND_COLUMNS CAND_FIELDS ", 0, 0"
 
 #define CAND_JOINS                                                             \
 	" JOIN cycles cy ON cy.id = c.cycle_id "                               \
@@ -60,15 +42,6 @@
 
 static const char sql_cand_get[] =
     "SELECT " CAND_COLUMNS CAND_FROM " WHERE c.id = ?1";
-
-static const char sql_cand_read[] =
-    "SELECT " CAND_FIELDS ", 0, 0" CAND_FROM " WHERE c.id = ?1";
-
-static const char sql_cand_ranks[] =
-    "SELECT " CAND_RANK("c.segment_id") ", " CAND_RANK(
-	"0") " FROM (SELECT "
-	     "?1 AS cycle_id, ?2 AS segment_id, ?3 AS state, ?4 AS score, "
-	     "?5 AS score_complete) c";
 
 /*
  * ?4 is NULL for every segment, or a JSON array of the segment ids the
@@ -252,7 +225,8 @@ store_cand_rows(struct store *st, struct arena *a, sqlite3_stmt *s,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((r = store_cand_grow(
 			 a, (void **)&arr, count, &cap, sizeof(*arr))) != 0 ||
-		    (r = store_cand_row(a, s, &arr[count])) != 0)
+		    (r = store_cand_row(a, s, &arr[count])) != 0 ||
+		    (r = store_rank_get(st, &arr[count])) != 0)
 			break;
 		count++;
 	}
@@ -267,10 +241,10 @@ store_cand_rows(struct store *st, struct arena *a, sqlite3_stmt *s,
 }
 
 static int
-store_cand_one(struct store *st, const char *sql, struct arena *a, int64_t id,
-    struct store_candidate *out)
+store_cand_one(
+    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
 {
-	sqlite3_stmt *s = store_sql(st, sql);
+	sqlite3_stmt *s = store_sql(st, sql_cand_get);
 	int r;
 
 	if (s == NULL)
@@ -287,35 +261,24 @@ int
 store_candidate_get(
     struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
 {
-	return store_cand_one(st, sql_cand_get, a, id, out);
+	int r;
+
+	if ((r = store_cand_one(st, a, id, out)) != 0)
+		return r;
+	return store_rank_get(st, out);
 }
 
 int
 store_candidate_read(
     struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
 {
-	return store_cand_one(st, sql_cand_read, a, id, out);
+	return store_cand_one(st, a, id, out);
 }
 
 int
 store_candidate_ranks(struct store *st, struct store_candidate *c)
 {
-	sqlite3_stmt *s = store_sql(st, sql_cand_ranks);
-	int r;
-
-	if (s == NULL)
-		return ERR_STORE;
-	sqlite3_bind_int64(s, 1, c->cycle_id);
-	sqlite3_bind_int64(s, 2, c->segment_id);
-	sqlite3_bind_int(s, 3, (int)c->state);
-	sqlite3_bind_double(s, 4, c->score);
-	sqlite3_bind_int(s, 5, c->score_complete);
-	if ((r = store_row(st, s, "candidate ranks")) <= 0)
-		return r == 0 ? ERR_STORE : r;
-	c->rank_segment = (uint32_t)sqlite3_column_int64(s, 0);
-	c->rank_bu = (uint32_t)sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
-	return 0;
+	return store_rank_get(st, c);
 }
 
 int
@@ -396,7 +359,9 @@ store_candidate_update(struct store *st, const struct store_candidate *old,
 	sqlite3_bind_int64(s, 22, c->updated_at);
 	if ((r = store_run(st, s, "candidate update")) != 0)
 		return r;
-	return store_changes(st) == 1 ? 0 : ERR_CONFLICT;
+	if (store_changes(st) != 1)
+		return ERR_CONFLICT;
+	return store_rank_moved(st, old, c);
 }
 
 /* Binds the filter of sql_cand_list and sql_cand_count. */

@@ -661,5 +661,9 @@ store_cycle_rescore_mark(
 	sqlite3_bind_int(s, 2, TIER__CANDIDATE_STATE__CANDIDATE_STATE_PROPOSED);
 	sqlite3_bind_int64(s, 3, user_id);
 	sqlite3_bind_int64(s, 4, now);
-	return store_run(st, s, "rescore proposed");
+	if ((r = store_run(st, s, "rescore proposed")) != 0)
+		return r;
+	/* Many candidates left the ranking: the cycle is read again. */
+	store_rank_forget(st, cycle_id);
+	return 0;
 }

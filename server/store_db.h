@@ -58,6 +58,37 @@ struct store_units {
 
 struct store_units *store_units(struct store *st);
 
+/*
+ * Candidate ranks kept in memory (store_rank.c): the loaded cycles, and the
+ * undo log of the open transaction with a mark per open savepoint.
+ */
+struct store_ranks {
+	struct rank_cycle *cycles;
+	struct rank_undo *log;
+	size_t nlog, caplog;
+	size_t *marks;
+	size_t nmarks, capmarks;
+};
+
+struct store_ranks *store_rank_state(struct store *st);
+/* 1 inside a write transaction, which a rollback may undo; 0 outside one
+ * (each statement commits at once) or in a read snapshot. */
+int store_writing(struct store *st);
+
+/* Sets c's ranks, reading its cycle first if needed; 0 or ERR_*. */
+int store_rank_get(struct store *st, struct store_candidate *c);
+/* After a candidate changed from old to c in the database. */
+int store_rank_moved(struct store *st, const struct store_candidate *old,
+    const struct store_candidate *c);
+/* After a statement changed many candidates of a cycle. */
+void store_rank_forget(struct store *st, int64_t cycle_id);
+/* The transaction hooks of store.c. */
+int store_rank_savepoint(struct store *st);
+void store_rank_release(struct store *st);
+void store_rank_rollback_to(struct store *st);
+void store_rank_end(struct store *st, int committed);
+void store_rank_free(struct store_ranks *rk);
+
 /* The row id of the last INSERT and the rows changed by the last statement. */
 int64_t store_last_id(struct store *st);
 int store_changes(struct store *st);

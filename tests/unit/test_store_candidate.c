@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
 #include "tierd.h"
 
 struct fixture {
@@ -273,6 +274,97 @@ test_ranks_match_rank(void **state)
 	}
 }
 
+/* Every candidate's ranks, as the store gives them, equal SQL RANK(). */
+static void
+ranks_match_oracle(struct fixture *f, const int64_t *ids, size_t n)
+{
+	struct store_candidate c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(
+		    store_candidate_get(f->st, f->a, ids[i], &c), 0);
+		assert_int_equal(c.rank_segment, oracle_rank(f->path, c.id, 1));
+		assert_int_equal(c.rank_bu, oracle_rank(f->path, c.id, 0));
+	}
+}
+
+/* Moves a candidate to a new score inside the open transaction. */
+static void
+rescore(struct fixture *f, int64_t id, double score)
+{
+	struct store_candidate c, old;
+
+	assert_int_equal(store_candidate_read(f->st, f->a, id, &c), 0);
+	old = c;
+	c.version++;
+	c.score = score;
+	assert_int_equal(store_candidate_update(f->st, &old, &c), 0);
+}
+
+/*
+ * Ranks kept in memory follow the database through savepoints rolled back
+ * or released, whole transactions rolled back, and a cycle first read in
+ * the middle of a transaction that is then rolled back.
+ */
+static void
+test_ranks_roll_back(void **state)
+{
+	struct fixture *f = *state;
+	struct store_candidate c;
+	int64_t ids[30], bu_id;
+	char name[16];
+	size_t i;
+
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	bu_id = c.bu_id;
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "b%zu", i);
+		ids[i] = candidate_add(f, i % 2 ? f->seg_a : f->seg_b,
+		    customer_add(f, bu_id, name), (double)(i * 3 % 50) + 0.25,
+		    1);
+	}
+	ranks_match_oracle(f, ids, 30);
+
+	/* A savepoint rolled back, one released, one rolled back again. */
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	rescore(f, ids[3], 99.5);
+	assert_int_equal(store_candidate_get(f->st, f->a, ids[3], &c), 0);
+	assert_int_equal(c.rank_bu, 1);
+	assert_int_equal(store_rollback_to(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	rescore(f, ids[4], 98.25);
+	assert_int_equal(store_release(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	rescore(f, ids[5], 0);
+	assert_int_equal(store_release(f->st), 0);
+	rescore(f, ids[6], 97);
+	assert_int_equal(store_rollback_to(f->st), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_candidate_get(f->st, f->a, ids[4], &c), 0);
+	assert_int_equal(c.rank_bu, 1);
+	ranks_match_oracle(f, ids, 30);
+
+	/* A whole transaction rolled back. */
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	rescore(f, ids[7], 12.5);
+	assert_int_equal(store_release(f->st), 0);
+	store_rollback(f->st);
+	ranks_match_oracle(f, ids, 30);
+
+	/* The cycle read again inside a transaction, after a change. */
+	store_rank_forget(f->st, c.cycle_id);
+	assert_int_equal(store_begin(f->st), 0);
+	rescore(f, ids[8], 99.75);
+	assert_int_equal(store_candidate_get(f->st, f->a, ids[8], &c), 0);
+	assert_int_equal(c.rank_bu, 1);
+	store_rollback(f->st);
+	ranks_match_oracle(f, ids, 30);
+}
+
 static void
 test_list(void **state)
 {
@@ -442,6 +534,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ranks, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ranks_match_rank, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ranks_roll_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_versions_and_uniqueness, setup, teardown),
