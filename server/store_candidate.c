@@ -1,7 +1,8 @@
 /*
  * Queries of the candidate workflow: candidates with their ranks (per
  * segment and per BU, from store_rank.c), their scores and approvals, and
- * the per-segment funnel of a cycle. Text and arrays are allocated in the caller's arena.
+ * the per-segment funnel of a cycle. Text and arrays are allocated in the
+ * caller's arena.
  */
 #include "store_db.h"
 
