@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Stop reading while this much output waits for a peer that does not read. */
@@ -270,13 +271,29 @@ session_close_all(struct server *srv, const char *reason)
 	session_close(s, reason);
 }
 
-/* Queues bytes already framed; pauses reading if the peer is not reading. */
+/*
+ * Sends bytes already framed; pauses reading if the peer is not reading.
+ * While nothing waits in the output buffer they go straight to the socket:
+ * bytes queued there make the bufferevent watch for writability and stop
+ * once drained, two epoll_ctl calls for every reply and every pushed event.
+ * What the socket does not take (or an error, which the bufferevent then
+ * meets and reports) is queued.
+ */
 static int
 session_write(struct session *s, const struct buf *frames)
 {
 	struct evbuffer *out = bufferevent_get_output(s->bev);
+	size_t sent = 0;
+	ssize_t n;
 
-	if (evbuffer_add(out, frames->data, frames->len) != 0)
+	if (evbuffer_get_length(out) == 0) {
+		n = send(bufferevent_getfd(s->bev), frames->data, frames->len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			sent = (size_t)n;
+	}
+	if (sent < frames->len &&
+	    evbuffer_add(out, frames->data + sent, frames->len - sent) != 0)
 		return ERR_ALLOC;
 	if (evbuffer_get_length(out) > SESSION_MAX_OUTPUT)
 		bufferevent_disable(s->bev, EV_READ);
