@@ -834,19 +834,14 @@ cand_owner(struct cmd_ctx *ctx, Tier__Response *resp,
 /* Loads candidate id as the actor may see it, or answers NOT_FOUND. */
 static int
 cand_load(struct cmd_candidate_actor *ac, Tier__Response *resp, uint64_t id,
-    const char *field, int ranked, struct store_candidate *c,
-    struct store_cycle *cy)
+    const char *field, struct store_candidate *c, struct store_cycle *cy)
 {
 	struct cmd_ctx *ctx = ac->ctx;
-	struct store *st = ctx->srv->store;
 	int r;
 
-	if (id > INT64_MAX)
-		r = ERR_NOT_FOUND;
-	else if (ranked)
-		r = store_candidate_get(st, ctx->arena, (int64_t)id, c);
-	else
-		r = store_candidate_read(st, ctx->arena, (int64_t)id, c);
+	r = id > INT64_MAX ? ERR_NOT_FOUND
+			   : store_candidate_get(
+				 ctx->srv->store, ctx->arena, (int64_t)id, c);
 	if (r == 0 && !cmd_candidate_sees(ac, c->segment_id))
 		r = ERR_NOT_FOUND;
 	if (r == ERR_NOT_FOUND)
@@ -978,7 +973,7 @@ cmd_candidate_propose_in(struct cmd_candidate_actor *ac, Tier__Response *resp,
 	}
 	if (r != 0)
 		return r;
-	if ((r = store_candidate_read(st, ctx->arena, c.id, &c)) != 0 ||
+	if ((r = store_candidate_get(st, ctx->arena, c.id, &c)) != 0 ||
 	    (r = cand_finish(
 		 ac, "candidate.propose", &c, cy, NULL, NULL, "", out)) != 0)
 		return r;
@@ -1201,7 +1196,7 @@ cmd_candidate_act(
 		return r;
 	if ((r = cmd_candidate_actor_load(ctx, &ac)) != 0 ||
 	    (r = cand_load(&ac, resp, a->candidate_id,
-		 "candidate_act.candidate_id", 0, &c, &cy)) != 0 ||
+		 "candidate_act.candidate_id", &c, &cy)) != 0 ||
 	    (r = cmd_cycle_writable(ctx, resp, &cy)) != 0)
 		goto out;
 	if (a->version == 0) {
@@ -1304,7 +1299,7 @@ cmd_candidate_get(
 
 	if ((r = cmd_candidate_actor_load(ctx, &ac)) != 0 ||
 	    (r = cand_load(&ac, resp, req->candidate_get->candidate_id,
-		 "candidate_get.candidate_id", 1, &c, &cy)) != 0)
+		 "candidate_get.candidate_id", &c, &cy)) != 0)
 		goto out;
 	if ((out = arena_alloc(ctx->arena, sizeof(*out))) == NULL) {
 		r = ERR_ALLOC;

@@ -330,10 +330,8 @@ cmd_complaint_list(
 	f.category = a->category;
 	f.open_only = a->open_only;
 	memset(&pg, 0, sizeof(pg));
-	pg.page.ctx = ctx;
-	pg.page.limit = a->limit ? a->limit : COMPLAINT_PAGE;
-	if (pg.page.limit > COMPLAINT_PAGE_MAX)
-		pg.page.limit = COMPLAINT_PAGE_MAX;
+	cmd_page_start(
+	    &pg.page, ctx, a->limit, COMPLAINT_PAGE, COMPLAINT_PAGE_MAX);
 	if ((pg.rows = arena_alloc(
 		 ctx->arena, pg.page.limit * sizeof(*pg.rows))) == NULL)
 		return ERR_ALLOC;

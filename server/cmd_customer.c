@@ -696,10 +696,8 @@ cmd_customer_list(
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&bu, 0, sizeof(bu));
-	pg.page.ctx = ctx;
-	pg.page.limit = a->page_size ? a->page_size : CUSTOMER_PAGE;
-	if (pg.page.limit > CUSTOMER_PAGE_MAX)
-		pg.page.limit = CUSTOMER_PAGE_MAX;
+	cmd_page_start(
+	    &pg.page, ctx, a->page_size, CUSTOMER_PAGE, CUSTOMER_PAGE_MAX);
 	if (a->bu[0] != '\0' && (r = cmd_find_bu(ctx, resp, a->bu,
 				     "customer_list.bu", NULL, &bu)) != 0)
 		return r;

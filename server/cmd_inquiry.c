@@ -307,10 +307,8 @@ cmd_inquiry_list(
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&f, 0, sizeof(f));
-	pg.page.ctx = ctx;
-	pg.page.limit = a->page_size ? a->page_size : INQUIRY_PAGE;
-	if (pg.page.limit > INQUIRY_PAGE_MAX)
-		pg.page.limit = INQUIRY_PAGE_MAX;
+	cmd_page_start(
+	    &pg.page, ctx, a->page_size, INQUIRY_PAGE, INQUIRY_PAGE_MAX);
 	if (a->bu[0] != '\0') {
 		if ((r = cmd_find_bu(ctx, resp, a->bu, "inquiry_list.bu",
 			 INQUIRY_BU_HINT, &bu)) != 0)

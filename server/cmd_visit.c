@@ -293,14 +293,14 @@ visit_page_add(const struct store_visit *v, void *arg)
 	    &pg->page, pg->rows[pg->page.n] != NULL ? 0 : ERR_ALLOC);
 }
 
+/* Starts a page of asked visits (0: dflt), at most max. */
 static int
-visit_page_new(struct cmd_ctx *ctx, size_t limit, struct visit_page *pg)
+visit_page_new(struct cmd_ctx *ctx, size_t asked, size_t dflt, size_t max,
+    struct visit_page *pg)
 {
-	memset(pg, 0, sizeof(*pg));
-	pg->page.ctx = ctx;
-	pg->page.limit = limit;
-	pg->rows =
-	    arena_alloc(ctx->arena, (limit ? limit : 1) * sizeof(*pg->rows));
+	cmd_page_start(&pg->page, ctx, asked, dflt, max);
+	pg->rows = arena_alloc(ctx->arena,
+	    (pg->page.limit ? pg->page.limit : 1) * sizeof(*pg->rows));
 	return pg->rows != NULL ? 0 : ERR_ALLOC;
 }
 
@@ -315,7 +315,6 @@ cmd_visit_list(
 	Tier__VisitListResponse *out;
 	struct visit_page pg;
 	int64_t from = 0, to = 0;
-	size_t limit;
 	int r;
 
 	memset(&f, 0, sizeof(f));
@@ -346,10 +345,8 @@ cmd_visit_list(
 		    a->to);
 	f.from = a->from;
 	f.to = a->to;
-	limit = a->limit ? a->limit : VISIT_PAGE;
-	if (limit > VISIT_PAGE_MAX)
-		limit = VISIT_PAGE_MAX;
-	if ((r = visit_page_new(ctx, limit, &pg)) != 0)
+	if ((r = visit_page_new(
+		 ctx, a->limit, VISIT_PAGE, VISIT_PAGE_MAX, &pg)) != 0)
 		return r;
 	r = store_visit_each(ctx->srv->store, &f, visit_page_add, &pg);
 	if (r < 0)
@@ -649,7 +646,7 @@ cmd_visit_customer_cards(
 
 	memset(&vf, 0, sizeof(vf));
 	vf.customer_id = customer_id;
-	if ((r = visit_page_new(ctx, VISIT_RECENT, &pg)) != 0)
+	if ((r = visit_page_new(ctx, 0, VISIT_RECENT, VISIT_RECENT, &pg)) != 0)
 		return r;
 	r = store_visit_each(ctx->srv->store, &vf, visit_page_add, &pg);
 	if (r < 0)

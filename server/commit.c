@@ -333,6 +333,21 @@ commit_sync_failed(struct commit *c, int err)
 	server_stop(c->srv, "the write-ahead log cannot be synced");
 }
 
+/* A sync of the batches in syncing ended with errno err: they are answered
+ * and the feed goes up to audit seq upto, or tierd stops. */
+static void
+commit_synced(struct commit *c, int err, int64_t upto)
+{
+	c->sync_running = 0;
+	if (err != 0) {
+		commit_sync_failed(c, err);
+		return;
+	}
+	commit_reply(&c->syncing, 1);
+	/* Subscribers hear of a change after its author has the reply. */
+	feed_committed(c->srv->feed, upto);
+}
+
 static void
 commit_synced_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -349,15 +364,9 @@ commit_synced_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&y->lock);
 	err = y->error;
 	pthread_mutex_unlock(&y->lock);
-	c->sync_running = 0;
-	if (err != 0) {
-		commit_sync_failed(c, err);
-		return;
-	}
-	commit_reply(&c->syncing, 1);
-	/* Subscribers hear of a change after its author has the reply. */
-	feed_committed(c->srv->feed, c->syncing_seq);
-	commit_sync_start(c);
+	commit_synced(c, err, c->syncing_seq);
+	if (err == 0)
+		commit_sync_start(c);
 }
 
 void
@@ -368,7 +377,12 @@ commit_written(struct server *srv)
 	int64_t seq;
 
 	if (c == NULL || c->syncer == NULL) {
-		feed_committed(srv->feed, INT64_MAX);
+		/* COMMIT synced itself. */
+		if (c != NULL) {
+			TAILQ_CONCAT(&c->syncing, &c->written, entry);
+			commit_synced(c, 0, INT64_MAX);
+		} else
+			feed_committed(srv->feed, INT64_MAX);
 		return;
 	}
 	/* The feed goes no further than the audit head of this COMMIT until
@@ -419,12 +433,6 @@ commit_run(struct commit *c)
 	c->batches++;
 	c->requests += n;
 	log_debug("commit: %zu request(s) in one transaction", n);
-	if (c->syncer == NULL) {
-		commit_reply(&batch, 1);
-		commit_snapshot(c);
-		feed_committed(c->srv->feed, INT64_MAX);
-		return;
-	}
 	TAILQ_CONCAT(&c->written, &batch, entry);
 	commit_written(c->srv);
 	commit_snapshot(c);
@@ -467,22 +475,13 @@ commit_snapshot(struct commit *c)
 void
 commit_flush(struct commit *c)
 {
-	int err;
-
 	commit_run(c);
 	if (c->syncer == NULL ||
 	    (TAILQ_EMPTY(&c->syncing) && TAILQ_EMPTY(&c->written)))
 		return;
 	/* Stopping: sync here rather than wait for the thread's report. */
-	if (fdatasync(c->syncer->wal_fd) != 0) {
-		err = errno;
-		c->sync_running = 0;
-		commit_sync_failed(c, err);
-		return;
-	}
-	c->sync_running = 0;
 	c->written_any = 0;
 	TAILQ_CONCAT(&c->syncing, &c->written, entry);
-	commit_reply(&c->syncing, 1);
-	feed_committed(c->srv->feed, INT64_MAX);
+	commit_synced(
+	    c, fdatasync(c->syncer->wal_fd) == 0 ? 0 : errno, INT64_MAX);
 }

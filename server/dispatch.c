@@ -379,6 +379,17 @@ cmd_scope_resolve(struct store *st, const char *text, struct scope *out)
 	return r;
 }
 
+void
+cmd_page_start(struct cmd_page *pg, struct cmd_ctx *ctx, size_t asked,
+    size_t dflt, size_t max)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->ctx = ctx;
+	pg->limit = asked != 0 ? asked : dflt;
+	if (pg->limit > max)
+		pg->limit = max;
+}
+
 int
 cmd_page_admit(struct cmd_page *pg, int64_t bu_id)
 {

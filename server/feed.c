@@ -588,9 +588,12 @@ feed_committed(struct feed *f, int64_t upto)
 		return;
 	if (!feed_has_live(f)) {
 		/* Nobody to fan out to: those catching up read the log. */
-		if (store_audit_last(f->srv->store, &last, hash) == 0 &&
-		    (last < upto ? last : upto) > f->head)
-			f->head = last < upto ? last : upto;
+		if (store_audit_last(f->srv->store, &last, hash) != 0)
+			return;
+		if (last > upto)
+			last = upto;
+		if (last > f->head)
+			f->head = last;
 		return;
 	}
 	for (;;) {

@@ -947,7 +947,6 @@ int
 store_begin(struct store *st)
 {
 	store_snapshot_end(st);
-	store_rank_end(st, 1);
 	return store_exec_stmt(st, STMT_BEGIN);
 }
 

@@ -13,9 +13,9 @@
 /*
  * Ranks (store_rank.c) are among the candidates of a cycle that are
  * completely scored and still in the running (not rejected or withdrawn);
- * the others get 0. Rows are read with ranks 0 and ranked in memory.
+ * the others get 0. Rows are read, then ranked in memory.
  */
-#define CAND_FIELDS                                                            \
+#define CAND_COLUMNS                                                           \
 	"c.id, c.cycle_id, c.segment_id, c.customer_id, c.state, c.score, "    \
 	"c.score_complete, c.needs_rescore, c.criteria_version, "              \
 	"c.suggested_tier, c.tier, coalesce(c.owner_id, 0), "                  \
@@ -26,8 +26,6 @@
 	"cu.name, coalesce(ow.name, ''), pr.name, coalesce(sb.name, ''), "     \
 	"up.name, coalesce((SELECT i.id FROM inquiries i WHERE "               \
 	"i.candidate_id = c.id), 0)"
-
-#define CAND_COLUMNS CAND_FIELDS ", 0, 0"
 
 #define CAND_JOINS                                                             \
 	" JOIN cycles cy ON cy.id = c.cycle_id "                               \
@@ -204,8 +202,6 @@ store_cand_row(struct arena *a, sqlite3_stmt *s, struct store_candidate *c)
 	c->submitter = store_arena_text(a, s, 33);
 	c->updater = store_arena_text(a, s, 34);
 	c->inquiry_id = sqlite3_column_int64(s, 35);
-	c->rank_segment = (uint32_t)sqlite3_column_int64(s, 36);
-	c->rank_bu = (uint32_t)sqlite3_column_int64(s, 37);
 	if (c->justification == NULL || c->chain == NULL || c->reason == NULL ||
 	    c->bu == NULL || c->segment == NULL || c->customer == NULL ||
 	    c->owner == NULL || c->proposer == NULL || c->submitter == NULL ||
@@ -241,8 +237,8 @@ store_cand_rows(struct store *st, struct arena *a, sqlite3_stmt *s,
 	return 0;
 }
 
-static int
-store_cand_one(
+int
+store_candidate_get(
     struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
 {
 	sqlite3_stmt *s = store_sql(st, sql_cand_get);
@@ -255,25 +251,7 @@ store_cand_one(
 		return r == 0 ? ERR_NOT_FOUND : r;
 	r = store_cand_row(a, s, out);
 	sqlite3_reset(s);
-	return r;
-}
-
-int
-store_candidate_get(
-    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
-{
-	int r;
-
-	if ((r = store_cand_one(st, a, id, out)) != 0)
-		return r;
-	return store_rank_get(st, out);
-}
-
-int
-store_candidate_read(
-    struct store *st, struct arena *a, int64_t id, struct store_candidate *out)
-{
-	return store_cand_one(st, a, id, out);
+	return r != 0 ? r : store_rank_get(st, out);
 }
 
 int

@@ -265,10 +265,9 @@ rank_move(struct store *st, struct rank_cycle *cy,
 {
 	int slot = rank_slot(c->score), r;
 
-	if ((r = rank_cycle_add(cy, c->segment_id, slot, delta)) != 0 ||
-	    (r = rank_log(st, c->cycle_id, c->segment_id, slot, delta)) != 0)
+	if ((r = rank_cycle_add(cy, c->segment_id, slot, delta)) != 0)
 		return r;
-	return 0;
+	return rank_log(st, c->cycle_id, c->segment_id, slot, delta);
 }
 
 int
@@ -276,21 +275,18 @@ store_rank_moved(struct store *st, const struct store_candidate *old,
     const struct store_candidate *c)
 {
 	struct store_ranks *rk = store_rank_state(st);
+	int was = rank_counted(old), is = rank_counted(c), r = 0;
 	struct rank_cycle *cy;
-	int r = 0;
 
-	if (rank_counted(old) == rank_counted(c) &&
-	    (!rank_counted(c) ||
-		(old->cycle_id == c->cycle_id &&
-		    old->segment_id == c->segment_id &&
-		    rank_slot(old->score) == rank_slot(c->score))))
+	/* A candidate that keeps its place changes no rank. */
+	if (was && is && old->cycle_id == c->cycle_id &&
+	    old->segment_id == c->segment_id &&
+	    rank_slot(old->score) == rank_slot(c->score))
 		return 0;
 	/* A cycle nobody has asked about is read as it is when someone does. */
-	if (rank_counted(old) &&
-	    (cy = rank_cycle_find(rk, old->cycle_id)) != NULL)
+	if (was && (cy = rank_cycle_find(rk, old->cycle_id)) != NULL)
 		r = rank_move(st, cy, old, -1);
-	if (r == 0 && rank_counted(c) &&
-	    (cy = rank_cycle_find(rk, c->cycle_id)) != NULL)
+	if (r == 0 && is && (cy = rank_cycle_find(rk, c->cycle_id)) != NULL)
 		r = rank_move(st, cy, c, 1);
 	/* Half a move must not stay: read the cycle again when asked. */
 	if (r != 0) {

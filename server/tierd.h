@@ -502,6 +502,9 @@ struct cmd_page {
 	int r;           /* the first failure, if any */
 };
 
+/* Starts an empty page of asked rows (0: dflt), at most max. */
+void cmd_page_start(struct cmd_page *pg, struct cmd_ctx *ctx, size_t asked,
+    size_t dflt, size_t max);
 int cmd_page_admit(struct cmd_page *pg, int64_t bu_id);
 int cmd_page_added(struct cmd_page *pg, int r);
 /* Resolves a scope text (a user's) against the organisation as it is now.
@@ -1251,9 +1254,6 @@ struct store_candidate_funnel {
 
 /* Each returns 0, ERR_NOT_FOUND, ERR_ALLOC or ERR_STORE. */
 int store_candidate_get(
-    struct store *st, struct arena *a, int64_t id, struct store_candidate *out);
-/* The same without its ranks (0): for a change, which reads them after. */
-int store_candidate_read(
     struct store *st, struct arena *a, int64_t id, struct store_candidate *out);
 /* Sets c's ranks from its cycle, segment, state and score as stored now. */
 int store_candidate_ranks(struct store *st, struct store_candidate *c);

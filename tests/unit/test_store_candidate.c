@@ -248,7 +248,7 @@ test_ranks_match_rank(void **state)
 		x = x * 1103515245u + 12345u;
 		i = (x >> 8) % 120;
 		assert_int_equal(
-		    store_candidate_read(f->st, f->a, ids[i], &c), 0);
+		    store_candidate_get(f->st, f->a, ids[i], &c), 0);
 		old = c;
 		c.version++;
 		if (k % 5 == 0)
@@ -295,7 +295,7 @@ rescore(struct fixture *f, int64_t id, double score)
 {
 	struct store_candidate c, old;
 
-	assert_int_equal(store_candidate_read(f->st, f->a, id, &c), 0);
+	assert_int_equal(store_candidate_get(f->st, f->a, id, &c), 0);
 	old = c;
 	c.version++;
 	c.score = score;
