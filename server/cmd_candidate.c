@@ -7,8 +7,8 @@
  * candidate, shared with the queue and the reports.
  */
 #include "tierd.h"
+#include "jsonw.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #define CAND_PAGE_MAX          1000
 #define CAND_REASON_MAX        1000 /* bytes of a reason */
 #define CAND_JUSTIFICATION_MAX 2000
+#define CAND_FORM_SIZE         1024 /* room for most audit forms at once */
 
 #define ACTION_BIT(a) (1u << TIER__CANDIDATE_ACTION__CANDIDATE_ACTION_##a)
 #define STATE_PENDING TIER__CANDIDATE_STATE__CANDIDATE_STATE_PENDING
@@ -545,64 +546,111 @@ cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
 	return cand_to_wire(ac, c, cy, NULL, detail);
 }
 
+/* A criterion's score, for writing them in name order. */
+struct cand_named_score {
+	const char *name;
+	int64_t value;
+};
+
+static int
+cand_named_score_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cand_named_score *)a)->name,
+	    ((const struct cand_named_score *)b)->name);
+}
+
 /*
- * The audit form of c: the record's fields with names for ids, its scores
- * against the criteria version in force (from sh when the caller has c's
- * sheet, else read), and the approved steps of its submission (who decided,
- * and for whom when a deputy did). A new reference, or NULL.
+ * The audit form of c, appended to out as a C string: the record's fields
+ * with names for ids, its scores against the criteria version in force
+ * (from sh when the caller has c's sheet, else read), and the approved steps
+ * of its submission (who decided, and for whom when a deputy did). Written
+ * on every transition, so straight to text (jsonw.h), keys in the sorted
+ * order the rest of the audit log has.
  */
-static json_t *
-cand_json(struct cmd_ctx *ctx, const struct store_candidate *c,
-    uint32_t criteria_version, const struct cand_sheet *sh)
+static int
+cand_form(struct cmd_ctx *ctx, const struct store_candidate *c,
+    uint32_t criteria_version, const struct cand_sheet *sh, struct buf *out)
 {
 	struct store_candidate_approval *aps = NULL;
 	struct store_candidate_score *scores = NULL;
+	struct cand_named_score *named;
 	Tier__Role steps[STORE_CHAIN_MAX];
-	json_t *js, *jc, *ja;
-	size_t i, n = 0, nsteps, naps = 0;
+	struct jsonw w;
+	size_t i, n = 0, nsteps, naps = 0, nnamed = 0;
+	int r;
 
-	if (sh == NULL && store_candidate_scores(ctx->srv->store, ctx->arena,
-			      c->id, criteria_version, &scores, &n) != 0)
-		return NULL;
-	if (c->round > 0 && store_candidate_approvals(ctx->srv->store,
-				ctx->arena, c->id, c->round, &aps, &naps) != 0)
-		return NULL;
-	js = json_object();
-	jc = json_array();
-	ja = json_array();
-	for (i = 0; js != NULL && i < n; i++)
-		json_object_set_new(js, scores[i].criterion,
-		    json_integer((json_int_t)scores[i].value));
-	for (i = 0; js != NULL && sh != NULL && i < sh->set.n; i++) {
-		if (sh->lines[i].scored)
-			json_object_set_new(js, sh->lines[i].crit->name,
-			    json_integer((json_int_t)sh->lines[i].value));
+	if (sh == NULL &&
+	    (r = store_candidate_scores(ctx->srv->store, ctx->arena, c->id,
+		 criteria_version, &scores, &n)) != 0)
+		return r;
+	if (c->round > 0 &&
+	    (r = store_candidate_approvals(ctx->srv->store, ctx->arena, c->id,
+		 c->round, &aps, &naps)) != 0)
+		return r;
+	if (sh != NULL)
+		n = sh->set.n;
+	if ((named = arena_alloc(ctx->arena, (n + 1) * sizeof(*named))) == NULL)
+		return ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		if (sh == NULL)
+			named[nnamed++] =
+			    (struct cand_named_score){ scores[i].criterion,
+				    scores[i].value };
+		else if (sh->lines[i].scored)
+			named[nnamed++] =
+			    (struct cand_named_score){ sh->lines[i].crit->name,
+				    sh->lines[i].value };
 	}
+	qsort(named, nnamed, sizeof(*named), cand_named_score_cmp);
 	nsteps = cand_chain_parse(c->chain, steps, STORE_CHAIN_MAX);
-	for (i = 0; jc != NULL && i < nsteps; i++)
-		json_array_append_new(jc, json_string(msg_role_name(steps[i])));
-	for (i = 0; ja != NULL && i < naps; i++)
-		json_array_append_new(ja,
-		    json_pack("{s:i, s:s, s:s}", "step", (int)aps[i].step, "by",
-			aps[i].user, "on_behalf_of", aps[i].on_behalf));
-	return json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:f, s:b, s:b, "
-			 "s:I, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:s, "
-			 "s:s, s:s, s:I, s:s, s:I, s:I, s:o, s:o}",
-	    "id", (json_int_t)c->id, "cycle_id", (json_int_t)c->cycle_id, "bu",
-	    c->bu, "segment", c->segment, "customer_id",
-	    (json_int_t)c->customer_id, "customer", c->customer, "state",
-	    workflow_state_name(c->state), "score", c->score, "score_complete",
-	    c->score_complete != 0, "needs_rescore", c->needs_rescore != 0,
-	    "criteria_version", (json_int_t)c->criteria_version,
-	    "suggested_tier", cmd_candidate_tier_name(c->suggested_tier),
-	    "tier", cmd_candidate_tier_name(c->tier), "owner", c->owner,
-	    "justification", c->justification, "chain", jc, "step",
-	    (json_int_t)c->step, "round", (json_int_t)c->round, "pending_since",
-	    (json_int_t)c->pending_since, "proposed_by", c->proposer,
-	    "submitted_by", c->submitter, "reason", c->reason, "version",
-	    (json_int_t)c->version, "updated_by", c->updater, "updated_at",
-	    (json_int_t)c->updated_at, "created_at", (json_int_t)c->created_at,
-	    "scores", js, "approvals", ja);
+
+	jsonw_init(&w, out);
+	jsonw_object(&w, NULL);
+	jsonw_array(&w, "approvals");
+	for (i = 0; i < naps; i++) {
+		jsonw_object(&w, NULL);
+		jsonw_str(&w, "by", aps[i].user);
+		jsonw_str(&w, "on_behalf_of", aps[i].on_behalf);
+		jsonw_int(&w, "step", aps[i].step);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	jsonw_str(&w, "bu", c->bu);
+	jsonw_array(&w, "chain");
+	for (i = 0; i < nsteps; i++)
+		jsonw_str(&w, NULL, msg_role_name(steps[i]));
+	jsonw_end_array(&w);
+	jsonw_int(&w, "created_at", c->created_at);
+	jsonw_int(&w, "criteria_version", c->criteria_version);
+	jsonw_str(&w, "customer", c->customer);
+	jsonw_int(&w, "customer_id", c->customer_id);
+	jsonw_int(&w, "cycle_id", c->cycle_id);
+	jsonw_int(&w, "id", c->id);
+	jsonw_str(&w, "justification", c->justification);
+	jsonw_bool(&w, "needs_rescore", c->needs_rescore != 0);
+	jsonw_str(&w, "owner", c->owner);
+	jsonw_int(&w, "pending_since", c->pending_since);
+	jsonw_str(&w, "proposed_by", c->proposer);
+	jsonw_str(&w, "reason", c->reason);
+	jsonw_int(&w, "round", c->round);
+	jsonw_real(&w, "score", c->score);
+	jsonw_bool(&w, "score_complete", c->score_complete != 0);
+	jsonw_object(&w, "scores");
+	for (i = 0; i < nnamed; i++)
+		jsonw_int(&w, named[i].name, named[i].value);
+	jsonw_end_object(&w);
+	jsonw_str(&w, "segment", c->segment);
+	jsonw_str(&w, "state", workflow_state_name(c->state));
+	jsonw_int(&w, "step", c->step);
+	jsonw_str(&w, "submitted_by", c->submitter);
+	jsonw_str(
+	    &w, "suggested_tier", cmd_candidate_tier_name(c->suggested_tier));
+	jsonw_str(&w, "tier", cmd_candidate_tier_name(c->tier));
+	jsonw_int(&w, "updated_at", c->updated_at);
+	jsonw_str(&w, "updated_by", c->updater);
+	jsonw_int(&w, "version", c->version);
+	jsonw_end_object(&w);
+	return jsonw_finish(&w);
 }
 
 /* Request checks ------------------------------------------------------------*/
@@ -862,22 +910,23 @@ cand_load(struct cmd_candidate_actor *ac, Tier__Response *resp, uint64_t id,
 static int
 cand_finish(struct cmd_candidate_actor *ac, const char *action,
     struct store_candidate *c, const struct store_cycle *cy,
-    const struct cand_sheet *sh, const json_t *before, const char *reason,
+    const struct cand_sheet *sh, const char *before, const char *reason,
     Tier__CandidateResponse **out)
 {
 	struct cmd_ctx *ctx = ac->ctx;
-	json_t *after = NULL;
+	struct buf after = BUF_INIT;
 	int r;
 
 	if ((r = store_candidate_ranks(ctx->srv->store, c)) != 0)
 		return r;
-	if ((after = cand_json(ctx, c, cy->criteria_version, sh)) == NULL)
-		return ERR_ALLOC;
-	r = audit_record_json(
-	    ctx, action, "candidate", c->id, before, after, reason);
-	json_decref(after);
-	if (r != 0)
+	if ((r = buf_reserve(&after, CAND_FORM_SIZE)) != 0 ||
+	    (r = cand_form(ctx, c, cy->criteria_version, sh, &after)) != 0 ||
+	    (r = audit_record(ctx, action, "candidate", c->id, before,
+		 (const char *)after.data, reason)) != 0) {
+		buf_free(&after);
 		return r;
+	}
+	buf_free(&after);
 	if ((*out = arena_alloc(ctx->arena, sizeof(**out))) == NULL)
 		return ERR_ALLOC;
 	tier__candidate_response__init(*out);
@@ -1178,7 +1227,7 @@ cmd_candidate_act(
 	struct cand_sheet sh, before_sh;
 	struct wf_facts f;
 	struct wf_outcome o;
-	json_t *before = NULL;
+	struct buf before = BUF_INIT;
 	char action[32];
 	size_t bad = SIZE_MAX;
 	int r;
@@ -1256,18 +1305,17 @@ cmd_candidate_act(
 		goto out;
 	}
 
-	if ((before = cand_json(ctx, &c, cy.criteria_version, &before_sh)) ==
-	    NULL) {
-		r = ERR_ALLOC;
+	if ((r = buf_reserve(&before, CAND_FORM_SIZE)) != 0 ||
+	    (r = cand_form(
+		 ctx, &c, cy.criteria_version, &before_sh, &before)) != 0)
 		goto out;
-	}
 	if ((r = cand_apply(ctx, a, &cy, &sh, &o, &owner, on_behalf, &c, &n)) !=
 	    0)
 		goto out;
 	snprintf(action, sizeof(action), "candidate.%s",
 	    workflow_action_name(a->action));
-	r = cand_finish(
-	    &ac, action, &n, &cy, &sh, before, a->reason, &resp->candidate_act);
+	r = cand_finish(&ac, action, &n, &cy, &sh, (const char *)before.data,
+	    a->reason, &resp->candidate_act);
 	/* The final approval makes the tier the customer's grade and the
 	 * development owner its owner, in the same transaction. */
 	if (r == 0 &&
@@ -1282,7 +1330,7 @@ cmd_candidate_act(
 		    on_behalf ? on_behalf->name : "",
 		    workflow_state_name(c.state), workflow_state_name(n.state));
 out:
-	json_decref(before);
+	buf_free(&before);
 	cmd_candidate_actor_release(&ac);
 	return r;
 }

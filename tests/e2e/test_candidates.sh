@@ -405,6 +405,34 @@ tier_as vp --output json audit show candidate "$K7"
 expect_rc 0 "K7's history"
 expect_jget '[(a["by"], a["on_behalf_of"]) for e in d["entries"] if e["action"] == "candidate.approve" for a in e["after"]["approvals"]]' \
 	"[('am', 'vp')]" "the audit log records that am decided for vp"
+# A candidate's audit forms are written straight to text: they must be the
+# compact, key-sorted JSON of every other entry, nested objects included.
+forms=$(sqlite3 "$DATADIR/tier.db" \
+	"SELECT before || char(10) || after FROM audit WHERE entity = 'candidate' AND before <> ''") ||
+	die "cannot read the audit log"
+if python3 -c '
+import json, sys
+def sorted_keys(pairs):
+    keys = [k for k, _ in pairs]
+    if keys != sorted(keys):
+        sys.exit("keys out of order: %r" % keys)
+    return dict(pairs)
+n = approvals = 0
+for line in sys.stdin:
+    text = line.rstrip("\n")
+    doc = json.loads(text, object_pairs_hook=sorted_keys)
+    # Spaces only inside strings: as many as a compact dump has.
+    if json.dumps(doc, separators=(",", ":")).count(" ") != text.count(" "):
+        sys.exit("not compact: " + text)
+    n += 1
+    approvals += len(doc["approvals"])
+if n < 20 or approvals == 0:
+    sys.exit("%d forms, %d approvals: too few to tell" % (n, approvals))
+' <<<"$forms"; then
+	pass "candidate audit forms are compact, key-sorted JSON"
+else
+	fail "candidate audit forms are not compact, key-sorted JSON"
+fi
 tier_as vp candidate approve "$K8"
 expect_rc 0 "vp approves K8 itself"
 
