@@ -5,7 +5,6 @@
 #include "jsonw.h"
 #include "err.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,10 +138,17 @@ jsonw_end_array(struct jsonw *w)
 void
 jsonw_int(struct jsonw *w, const char *key, int64_t v)
 {
-	char s[24];
+	/* Digits from the end, not snprintf: a form has a dozen integers. */
+	char s[24], *p = s + sizeof(s);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
 	jsonw_key(w, key);
-	jsonw_put(w, s, (size_t)snprintf(s, sizeof(s), "%" PRId64, v));
+	jsonw_put(w, p, (size_t)(s + sizeof(s) - p));
 }
 
 /*
