@@ -7,7 +7,6 @@
  * candidate, shared with the queue and the reports.
  */
 #include "tierd.h"
-#include "jsonw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,8 @@
 /*
- * Direct JSON writing (see jsonw.h). Strings are escaped and reals printed
+ * Direct JSON writing (see tierd.h). Strings are escaped and reals printed
  * the way jansson 2.14 dumps them with JSON_ENSURE_ASCII.
  */
-#include "jsonw.h"
-#include "err.h"
+#include "tierd.h"
 
 #include <math.h>
 #include <stdio.h>

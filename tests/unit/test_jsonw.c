@@ -15,9 +15,7 @@
 #include <jansson.h>
 #include <math.h>
 
-#include "buf.h"
-#include "err.h"
-#include "jsonw.h"
+#include "tierd.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
 
