@@ -46,13 +46,15 @@ channel_seal(
     struct channel *ch, const uint8_t *msg, size_t len, struct buf *out)
 {
 	uint8_t plain[1 + CHANNEL_CHUNK_MAX];
-	size_t off = 0, n, clen;
+	size_t off = 0, n, clen, used = 1;
 	int r = 0;
 
 	do {
 		n = len - off;
 		if (n > CHANNEL_CHUNK_MAX)
 			n = CHANNEL_CHUNK_MAX;
+		if (1 + n > used)
+			used = 1 + n;
 		plain[0] = off + n < len ? CHANNEL_FLAG_MORE : 0;
 		if (n > 0)
 			memcpy(plain + 1, msg + off, n);
@@ -64,7 +66,9 @@ channel_seal(
 			break;
 		off += n;
 	} while (off < len);
-	sodium_memzero(plain, sizeof(plain));
+	/* Only what held plaintext: most messages are far below a chunk, and
+	 * wiping all 64 KiB cost a lookup an eighth of its time. */
+	sodium_memzero(plain, used);
 	return r;
 }
 
