@@ -510,6 +510,14 @@ static const char *const store_migrations[] = {
 	"DROP TRIGGER candidate_ranks_band_delete;"
 	"DROP TABLE candidate_rank_bands;"
 	"DROP TABLE candidate_ranks;",
+
+	/*
+	 * 11: a customer's candidates by customer. The UNIQUE (cycle_id,
+	 * customer_id) index cannot find them without the cycle, so the
+	 * checks of a customer change (a pending approval locks the card, a
+	 * candidate keeps it in its BU) read every candidate of every cycle.
+	 */
+	"CREATE INDEX candidates_customer ON candidates(customer_id);",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
@@ -802,6 +810,18 @@ store_sync_defer(struct store *st, char *why, size_t why_len)
 		return -1;
 	}
 	return fd;
+}
+
+uint64_t
+store_vm_steps(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t n = 0;
+
+	while ((s = sqlite3_next_stmt(st->db, s)) != NULL)
+		n += (uint64_t)sqlite3_stmt_status(
+		    s, SQLITE_STMTSTATUS_VM_STEP, 1);
+	return n;
 }
 
 const char *

@@ -22,16 +22,27 @@ static const char sql_complaint_insert[] =
     "?7, ?8)";
 static const char sql_complaint_get[] =
     "SELECT " COMPLAINT_COLUMNS "WHERE k.id = ?1";
-static const char sql_complaint_each_new[] =
-    "SELECT " COMPLAINT_COLUMNS
-    "WHERE (?1 = 0 OR k.customer_id = ?1) AND (?2 = 0 OR k.state = ?2) AND "
-    "(?3 = 0 OR k.category = ?3) AND (?4 = 0 OR cu.bu_id = ?4) "
-    "ORDER BY k.opened_on DESC, k.id DESC";
-static const char sql_complaint_each_old[] =
-    "SELECT " COMPLAINT_COLUMNS
-    "WHERE (?1 = 0 OR k.customer_id = ?1) AND (?2 = 0 OR k.state = ?2) AND "
-    "(?3 = 0 OR k.category = ?3) AND (?4 = 0 OR cu.bu_id = ?4) "
-    "ORDER BY k.opened_on, k.id";
+/*
+ * A walk's statement: any customer or one (read through complaints_customer,
+ * as store_visit.c's VISIT_FILTER explains), newest or oldest first.
+ */
+#define COMPLAINT_ANY_CUSTOMER "WHERE (?1 = 0 OR k.customer_id = ?1) AND "
+#define COMPLAINT_CUSTOMER     "WHERE k.customer_id = ?1 AND "
+#define COMPLAINT_FILTER                                                       \
+	"(?2 = 0 OR k.state = ?2) AND (?3 = 0 OR k.category = ?3) AND "        \
+	"(?4 = 0 OR cu.bu_id = ?4) "
+#define COMPLAINT_NEWEST "ORDER BY k.opened_on DESC, k.id DESC"
+#define COMPLAINT_OLDEST "ORDER BY k.opened_on, k.id"
+static const char *const sql_complaint_each[2][2] = {
+	{ "SELECT " COMPLAINT_COLUMNS COMPLAINT_ANY_CUSTOMER COMPLAINT_FILTER
+		COMPLAINT_NEWEST,
+	    "SELECT " COMPLAINT_COLUMNS COMPLAINT_ANY_CUSTOMER COMPLAINT_FILTER
+		COMPLAINT_OLDEST },
+	{ "SELECT " COMPLAINT_COLUMNS COMPLAINT_CUSTOMER COMPLAINT_FILTER
+		COMPLAINT_NEWEST,
+	    "SELECT " COMPLAINT_COLUMNS COMPLAINT_CUSTOMER COMPLAINT_FILTER
+		COMPLAINT_OLDEST },
+};
 static const char sql_complaint_resolve[] =
     "UPDATE complaints SET state = ?2, resolution = ?3, handling = ?4, "
     "resolved_by = ?5, resolved_at = ?6 WHERE id = ?1 AND state = ?7";
@@ -134,8 +145,8 @@ int
 store_complaint_each(struct store *st, const struct store_complaint_filter *f,
     int (*fn)(const struct store_complaint *c, void *arg), void *arg)
 {
-	sqlite3_stmt *s = store_sql(st,
-	    f->oldest_first ? sql_complaint_each_old : sql_complaint_each_new);
+	sqlite3_stmt *s = store_sql(
+	    st, sql_complaint_each[f->customer_id != 0][f->oldest_first != 0]);
 	struct store_complaint c;
 	int rc, r = 0;
 

@@ -32,6 +32,13 @@ int store_run(struct store *st, sqlite3_stmt *s, const char *what);
  */
 int store_row(struct store *st, sqlite3_stmt *s, const char *what);
 
+/*
+ * The virtual-machine steps of every statement since the last call (which
+ * it counts from): what queries cost, whatever the machine's speed. Tests
+ * use it to show that a lookup does not grow with the tables.
+ */
+uint64_t store_vm_steps(struct store *st);
+
 /* Logs the engine's last error for what and returns ERR_STORE. */
 int store_fail(struct store *st, const char *what);
 

@@ -23,7 +23,7 @@ struct fixture {
 	struct store *st;
 	struct arena *a; /* for what the readers return */
 	int64_t user;    /* a segment manager */
-	int64_t seg_a, seg_b, cycle;
+	int64_t bu, seg_a, seg_b, cycle;
 	int64_t cand[5]; /* see setup */
 };
 
@@ -117,6 +117,7 @@ setup(void **state)
 	f->user = u.id;
 	bg = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_BG, "BG", 0);
 	bu = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_BU, "BU", bg);
+	f->bu = bu;
 	f->seg_a = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_SEGMENT, "A", bu);
 	f->seg_b = unit_add(f->st, TIER__UNIT_KIND__UNIT_KIND_SEGMENT, "B", bu);
 
@@ -527,6 +528,106 @@ test_scores_approvals_funnel(void **state)
 	assert_int_equal(fu[1].proposed, 1);
 }
 
+/* Counts what the walks find. */
+static int
+count_visit(const struct store_visit *v, void *arg)
+{
+	(void)v;
+	++*(int *)arg;
+	return 0;
+}
+
+static int
+count_complaint(const struct store_complaint *c, void *arg)
+{
+	(void)c;
+	++*(int *)arg;
+	return 0;
+}
+
+/* A visit and an open complaint of customer. */
+static void
+card_rows_add(struct fixture *f, int64_t customer)
+{
+	struct store_visit v;
+	struct store_complaint k;
+
+	memset(&v, 0, sizeof(v));
+	v.customer_id = customer;
+	v.visit_date = "2027-03-01";
+	v.visitor_id = v.created_by = f->user;
+	v.received_by = v.content = v.progress = v.next_visit = "";
+	v.created_at = 100;
+	assert_int_equal(store_visit_insert(f->st, &v), 0);
+	memset(&k, 0, sizeof(k));
+	k.customer_id = customer;
+	k.opened_on = "2027-03-02";
+	k.category = TIER__COMPLAINT_CATEGORY__COMPLAINT_CATEGORY_PRICE;
+	k.description = k.handling = "";
+	k.opened_by = f->user;
+	k.created_at = 100;
+	assert_int_equal(store_complaint_insert(f->st, &k), 0);
+}
+
+/*
+ * The engine's work for what customer_get and a customer change read of one
+ * customer: its visits, open complaints and candidates (each found once).
+ */
+static uint64_t
+customer_reads(struct fixture *f, int64_t customer)
+{
+	struct store_visit_filter vf = { .customer_id = customer };
+	struct store_complaint_filter cf = {
+		.customer_id = customer, .open_only = 1, .oldest_first = 1
+	};
+	int64_t cand, cycle;
+	int n = 0;
+
+	store_vm_steps(f->st);
+	assert_int_equal(store_visit_each(f->st, &vf, count_visit, &n), 0);
+	assert_int_equal(
+	    store_complaint_each(f->st, &cf, count_complaint, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_customer_candidate(f->st, customer,
+			     TIER__CANDIDATE_STATE__CANDIDATE_STATE_UNSPECIFIED,
+			     &cand, &cycle),
+	    0);
+	assert_int_equal(cycle, f->cycle);
+	return store_vm_steps(f->st);
+}
+
+/*
+ * One customer's card rows and candidates are found through indexes: the
+ * work does not grow with other customers' rows (a filter of the form
+ * "?1 = 0 OR customer_id = ?1" scanned every visit, complaint and
+ * candidate, on every customer_get).
+ */
+static void
+test_customer_reads_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct store_candidate c;
+	uint64_t few, many;
+	int64_t other;
+	char name[16];
+	int i;
+
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	card_rows_add(f, c.customer_id);
+	few = customer_reads(f, c.customer_id);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "other %d", i);
+		other = customer_add(f, f->bu, name);
+		candidate_add(f, f->seg_b, other, 60, 1);
+		card_rows_add(f, other);
+	}
+	many = customer_reads(f, c.customer_id);
+	print_message("engine steps for one customer's reads: %llu with 5 "
+		      "customers, %llu with 305\n",
+	    (unsigned long long)few, (unsigned long long)many);
+	assert_true(many <= few + few / 10);
+}
+
 int
 main(void)
 {
@@ -541,6 +642,8 @@ main(void)
 		    test_versions_and_uniqueness, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_scores_approvals_funnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_customer_reads_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
