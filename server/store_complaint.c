@@ -6,15 +6,17 @@
 
 #include <string.h>
 
-#define COMPLAINT_COLUMNS                                                      \
+/* The columns store_complaint_row reads; join as in store_visit.c. */
+#define COMPLAINT_COLUMNS_JOIN(join)                                           \
 	"k.id, k.customer_id, k.opened_on, k.category, k.description, "        \
 	"k.handling, k.resolution, k.state, k.opened_by, k.created_at, "       \
 	"COALESCE(k.resolved_by, 0), k.resolved_at, cu.bu_id, cu.name, "       \
 	"bu.name, COALESCE(ou.name, ''), COALESCE(ru.name, '') "               \
-	"FROM complaints k JOIN customers cu ON cu.id = k.customer_id "        \
+	"FROM complaints k " join " customers cu ON cu.id = k.customer_id "    \
 	"JOIN units bu ON bu.id = cu.bu_id "                                   \
 	"LEFT JOIN users ou ON ou.id = k.opened_by "                           \
 	"LEFT JOIN users ru ON ru.id = k.resolved_by "
+#define COMPLAINT_COLUMNS COMPLAINT_COLUMNS_JOIN("JOIN")
 
 static const char sql_complaint_insert[] =
     "INSERT INTO complaints (customer_id, opened_on, category, description, "
@@ -38,10 +40,10 @@ static const char *const sql_complaint_each[2][2] = {
 		COMPLAINT_NEWEST,
 	    "SELECT " COMPLAINT_COLUMNS COMPLAINT_ANY_CUSTOMER COMPLAINT_FILTER
 		COMPLAINT_OLDEST },
-	{ "SELECT " COMPLAINT_COLUMNS COMPLAINT_CUSTOMER COMPLAINT_FILTER
-		COMPLAINT_NEWEST,
-	    "SELECT " COMPLAINT_COLUMNS COMPLAINT_CUSTOMER COMPLAINT_FILTER
-		COMPLAINT_OLDEST },
+	{ "SELECT " COMPLAINT_COLUMNS_JOIN("CROSS JOIN")
+		COMPLAINT_CUSTOMER COMPLAINT_FILTER COMPLAINT_NEWEST,
+	    "SELECT " COMPLAINT_COLUMNS_JOIN("CROSS JOIN")
+		COMPLAINT_CUSTOMER COMPLAINT_FILTER COMPLAINT_OLDEST },
 };
 static const char sql_complaint_resolve[] =
     "UPDATE complaints SET state = ?2, resolution = ?3, handling = ?4, "
