@@ -368,15 +368,13 @@ dispatch_remember(struct cmd_ctx *ctx, const Tier__Request *req,
 int
 cmd_scope_resolve(struct store *st, const char *text, struct scope *out)
 {
-	struct store_unit *units = NULL;
-	size_t n = 0;
+	const struct store_unit *units;
+	size_t n;
 	int r;
 
-	if ((r = store_unit_all(st, &units, &n)) != 0)
+	if ((r = store_unit_view(st, &units, &n)) != 0)
 		return r;
-	r = scope_resolve(text, units, n, out);
-	free(units);
-	return r;
+	return scope_resolve(text, units, n, out);
 }
 
 void

@@ -62,18 +62,30 @@ store_units_load(struct store *st, struct store_units **out)
 }
 
 int
-store_unit_all(struct store *st, struct store_unit **out, size_t *n)
+store_unit_view(struct store *st, const struct store_unit **out, size_t *n)
 {
 	struct store_units *c;
 	int r;
 
 	if ((r = store_units_load(st, &c)) != 0)
 		return r;
-	if ((*out = calloc(c->n + 1, sizeof(**out))) == NULL)
-		return ERR_ALLOC;
-	if (c->n > 0)
-		memcpy(*out, c->v, c->n * sizeof(**out));
+	*out = c->v;
 	*n = c->n;
+	return 0;
+}
+
+int
+store_unit_all(struct store *st, struct store_unit **out, size_t *n)
+{
+	const struct store_unit *v;
+	int r;
+
+	if ((r = store_unit_view(st, &v, n)) != 0)
+		return r;
+	if ((*out = calloc(*n + 1, sizeof(**out))) == NULL)
+		return ERR_ALLOC;
+	if (*n > 0)
+		memcpy(*out, v, *n * sizeof(**out));
 	return 0;
 }
 

@@ -198,6 +198,9 @@ struct store_unit {
 /* Every unit, BGs first, then BUs, then segments, each by name. *out is
  * malloc'd, owned by the caller. Returns 0, ERR_ALLOC or ERR_STORE. */
 int store_unit_all(struct store *st, struct store_unit **out, size_t *n);
+/* The same without a copy, for every request's scope: *out is the store's
+ * own, valid until the next store call. */
+int store_unit_view(struct store *st, const struct store_unit **out, size_t *n);
 /* Returns 0, ERR_NOT_FOUND or ERR_STORE. */
 int store_unit_by_name(struct store *st, Tier__UnitKind kind, const char *name,
     struct store_unit *out);
