@@ -22,7 +22,9 @@
 #
 # usage: tests/bench/compare.sh [BUILD_DIR]   (default: build)
 # Environment: CLIENTS (64), CANDIDATES (100000), DURATION (10 s per
-# measurement), WATCHERS (64), IDLE (10000; 0 skips), BENCH_DIR (a
+# measurement), REPEAT (1: each measurement is taken REPEAT times in a row
+# and the run with the median rate is shown, for machines whose figures
+# move between runs), WATCHERS (64), IDLE (10000; 0 skips), BENCH_DIR (a
 # directory for the databases; default a new one under TMPDIR or /tmp),
 # FSYNC_DELAY_US (unset: the disk as it is; N: every fsync of tierd,
 # redis-server and fsync-rate takes N microseconds longer, through the
@@ -33,6 +35,7 @@ BUILD=${1:-build}
 CLIENTS=${CLIENTS:-64}
 CANDIDATES=${CANDIDATES:-100000}
 DURATION=${DURATION:-10}
+REPEAT=${REPEAT:-1}
 WATCHERS=${WATCHERS:-64}
 IDLE=${IDLE:-10000}
 TIERD=$BUILD/tierd
@@ -75,6 +78,26 @@ ratio() {
 	python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b > 0 else 'n/a')" "$1" "$2"
 }
 
+# median NAME: of the lines on stdin (RESULT lines, or NAME=csv for
+# redis-benchmark's --csv lines, rps as csv_rps reads it below),
+# the one with the median value of NAME; the lower middle one of an even count.
+median() {
+	python3 -c '
+import sys
+name = sys.argv[1]
+def value(line):
+    if name == "csv":
+        return float(line.split(",")[-7].strip("\""))
+    for f in line.split():
+        if f.startswith(name + "="):
+            return float(f.split("=", 1)[1])
+    return 0.0
+lines = sorted((l.rstrip("\n") for l in sys.stdin if l.strip()), key=value)
+if lines:
+    print(lines[(len(lines) - 1) // 2])
+' "$1"
+}
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -86,9 +109,12 @@ echo "== work directory $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2}'))"
 	echo "== slow-fsync: every fsync of tierd, redis-server and fsync-rate takes $FSYNC_DELAY_US us more"
 
 echo "== fsync reference: one synced 100-byte append at a time"
-FS=$("${SYNCED[@]}" "$FSYNC" "$WORK" 3)
-echo "$FS"
-FSYNC_RATE=$(sed -n 's/.*: \([0-9]*\)\/s.*/\1/p' <<<"$FS")
+FS=$(for _ in $(seq "$REPEAT"); do
+	line=$("${SYNCED[@]}" "$FSYNC" "$WORK" 3)
+	echo "$line" >&2
+	sed 's/: \([0-9]*\)\/s/: rate=\1 \/s/' <<<"$line"
+done | median rate)
+FSYNC_RATE=$(field rate "$FS")
 
 echo "== tierd: set up $CANDIDATES scored candidates"
 PORT=$(free_port)
@@ -111,15 +137,19 @@ mkdir -p "$WORK/keys"
 "$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" --setup --code "$CODE" \
 	--candidates "$CANDIDATES" --clients "$CLIENTS"
 
-# Runs tier-bench, shows its report on stderr, prints its RESULT line.
+# Runs tier-bench REPEAT times, shows its reports on stderr, prints the
+# RESULT line with the median rate (delivery rate for fan-out).
 run_tier() {
-	local out
-	out=$("$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" \
-		--duration "$DURATION" "$@" 2>&1) || true
-	echo "$out" >&2
-	grep '^RESULT' <<<"$out"
+	local out by=rate
+	[[ " $* " == *" fanout "* ]] && by=delivery_rate
+	for _ in $(seq "$REPEAT"); do
+		out=$("$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" \
+			--duration "$DURATION" "$@" 2>&1) || true
+		echo "$out" >&2
+		grep '^RESULT' <<<"$out"
+	done | median "$by"
 }
-echo "== tierd measurements ($CLIENTS clients, $DURATION s each)"
+echo "== tierd measurements ($CLIENTS clients, $DURATION s each, median of $REPEAT)"
 T_SCORE=$(run_tier --op score --clients "$CLIENTS")
 T_LOOKUP=$(run_tier --op lookup --clients "$CLIENTS")
 T_TOP=$(run_tier --op top20 --clients "$CLIENTS")
@@ -160,8 +190,14 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 # redis-benchmark runs a fixed number of requests (-n), not a duration.
+# Each run's line goes to stderr; the median one to stdout.
 rb() {
-	redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1
+	local line
+	for _ in $(seq "$REPEAT"); do
+		line=$(redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1)
+		echo "$line" >&2
+		echo "$line"
+	done | median csv
 }
 SCRIPT="redis.call('SET', KEYS[1], ARGV[1]); redis.call('LPUSH', KEYS[2], ARGV[1]); return 1"
 R_DURABLE=$(rb -n 100000 -r "$CANDIDATES" eval "$SCRIPT" 2 \
@@ -171,10 +207,12 @@ redis-benchmark -p "$RPORT" -c "$CLIENTS" -n "$CANDIDATES" -r "$CANDIDATES" \
 	-d 200 -t set -q >/dev/null
 R_GET=$(rb -n 300000 -r "$CANDIDATES" -t get)
 echo "GET: $R_GET"
-R_FAN=$("$BENCH" --redis --server 127.0.0.1:$RPORT --op fanout --clients 1 \
-	--watchers "$WATCHERS" --duration "$DURATION" 2>&1) || true
-echo "$R_FAN" >&2
-R_FAN=$(grep '^RESULT' <<<"$R_FAN")
+R_FAN=$(for _ in $(seq "$REPEAT"); do
+	out=$("$BENCH" --redis --server 127.0.0.1:$RPORT --op fanout --clients 1 \
+		--watchers "$WATCHERS" --duration "$DURATION" 2>&1) || true
+	echo "$out" >&2
+	grep '^RESULT' <<<"$out"
+done | median delivery_rate)
 
 # redis-benchmark --csv: "test","rps","avg","min","p50","p95","p99","max";
 # the test name may hold commas, so count from the end.
@@ -183,7 +221,7 @@ csv_p50() { awk -F, '{print $(NF-3)}' <<<"$1" | tr -d '"'; }
 csv_p99() { awk -F, '{print $(NF-1)}' <<<"$1" | tr -d '"'; }
 
 echo
-echo "== summary ($CLIENTS clients; fan-out: 1 writer, $WATCHERS watchers)"
+echo "== summary ($CLIENTS clients; fan-out: 1 writer, $WATCHERS watchers; median of $REPEAT run(s) each)"
 printf '%-34s %12s %12s %8s\n' "" tierd redis ratio
 printf '%-34s %12s %12s %8s\n' "durable transitions/s" \
 	"$(field rate "$T_SCORE")" "$(csv_rps "$R_DURABLE")" \
