@@ -563,7 +563,7 @@ cand_named_score_cmp(const void *a, const void *b)
  * with names for ids, its scores against the criteria version in force
  * (from sh when the caller has c's sheet, else read), and the approved steps
  * of its submission (who decided, and for whom when a deputy did). Written
- * on every transition, so straight to text (jsonw.h), keys in the sorted
+ * on every transition, so straight to text (jsonw.c), keys in the sorted
  * order the rest of the audit log has.
  */
 static int
