@@ -85,6 +85,12 @@ wait_screen_re() {
 	return 1
 }
 
+# wait_modes NAME: waits for the line start_top prints after the view ends,
+# the terminal's icanon and echo modes; it follows "EXITED" a moment later.
+wait_modes() {
+	wait_screen_re "$1" "^-?icanon -?echo" 5
+}
+
 # expect_screen NAME TEXT WHAT [SECONDS]
 expect_screen() {
 	if wait_screen "$1" "$2" "${4:-10}"; then
@@ -296,6 +302,7 @@ fi
 note "leaving"
 keys top q
 expect_screen top "EXITED 0" "q quits with status 0"
+wait_modes top
 if screen top | grep -q "EXITED" && screen top | grep -qE "(^| )icanon" && screen top | grep -qE "(^| )echo"; then
 	pass "the terminal is back in canonical mode with echo"
 else
@@ -307,6 +314,7 @@ expect_screen term "Delta 电机" "a second view starts"
 TOP_PID=$(cat "$E2E_TMP/term.pid")
 kill -TERM "$TOP_PID"
 expect_screen term "EXITED 143" "SIGTERM ends it"
+wait_modes term
 if screen term | grep -qE "(^| )icanon" && screen term | grep -qE "(^| )echo"; then
 	pass "SIGTERM leaves the terminal restored"
 else
@@ -317,6 +325,7 @@ start_top int buvp
 expect_screen int "Delta 电机" "a third view starts"
 keys int C-c
 expect_screen int "EXITED 130" "Ctrl-C ends it"
+wait_modes int
 screen int | grep -qE "(^| )icanon" && pass "Ctrl-C leaves the terminal restored" ||
 	fail "Ctrl-C left the terminal in raw mode"
 
