@@ -644,20 +644,24 @@ cmd_visit_customer_cards(
 	struct visit_open o;
 	int r;
 
-	memset(&vf, 0, sizeof(vf));
-	vf.customer_id = customer_id;
-	if ((r = visit_page_new(ctx, 0, VISIT_RECENT, VISIT_RECENT, &pg)) != 0)
-		return r;
-	r = store_visit_each(ctx->srv->store, &vf, visit_page_add, &pg);
-	if (r < 0)
-		return r;
-	if (pg.page.r != 0)
-		return pg.page.r;
-	out->recent_visits = pg.rows;
-	out->n_recent_visits = pg.page.n;
+	/* The count first: a customer without visits needs no walk. */
 	if ((r = store_visit_count(
 		 ctx->srv->store, customer_id, &out->visit_count)) != 0)
 		return r;
+	if (out->visit_count > 0) {
+		memset(&vf, 0, sizeof(vf));
+		vf.customer_id = customer_id;
+		if ((r = visit_page_new(
+			 ctx, 0, VISIT_RECENT, VISIT_RECENT, &pg)) != 0)
+			return r;
+		r = store_visit_each(ctx->srv->store, &vf, visit_page_add, &pg);
+		if (r < 0)
+			return r;
+		if (pg.page.r != 0)
+			return pg.page.r;
+		out->recent_visits = pg.rows;
+		out->n_recent_visits = pg.page.n;
+	}
 	memset(&cf, 0, sizeof(cf));
 	cf.customer_id = customer_id;
 	cf.open_only = 1;

@@ -512,12 +512,18 @@ static const char *const store_migrations[] = {
 	"DROP TABLE candidate_ranks;",
 
 	/*
-	 * 11: a customer's candidates by customer. The UNIQUE (cycle_id,
-	 * customer_id) index cannot find them without the cycle, so the
-	 * checks of a customer change (a pending approval locks the card, a
-	 * candidate keeps it in its BU) read every candidate of every cycle.
+	 * 11: a customer's rows by customer. The UNIQUE (cycle_id,
+	 * customer_id) index cannot find its candidates without the cycle,
+	 * so the checks of a customer change (a pending approval locks the
+	 * card, a candidate keeps it in its BU) read every candidate of every
+	 * cycle. Its complaints are read, on every customer_get, in the order
+	 * of their opening day, which the index now holds (it held the state,
+	 * and every read sorted).
 	 */
-	"CREATE INDEX candidates_customer ON candidates(customer_id);",
+	"CREATE INDEX candidates_customer ON candidates(customer_id);"
+	"DROP INDEX complaints_customer;"
+	"CREATE INDEX complaints_customer ON complaints(customer_id, "
+	"  opened_on);",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \
