@@ -46,15 +46,13 @@ channel_seal(
     struct channel *ch, const uint8_t *msg, size_t len, struct buf *out)
 {
 	uint8_t plain[1 + CHANNEL_CHUNK_MAX];
-	size_t off = 0, n, clen, used = 1;
+	size_t off = 0, n, clen;
 	int r = 0;
 
 	do {
 		n = len - off;
 		if (n > CHANNEL_CHUNK_MAX)
 			n = CHANNEL_CHUNK_MAX;
-		if (1 + n > used)
-			used = 1 + n;
 		plain[0] = off + n < len ? CHANNEL_FLAG_MORE : 0;
 		if (n > 0)
 			memcpy(plain + 1, msg + off, n);
@@ -66,9 +64,11 @@ channel_seal(
 			break;
 		off += n;
 	} while (off < len);
-	/* Only what held plaintext: most messages are far below a chunk, and
-	 * wiping all 64 KiB cost a lookup an eighth of its time. */
-	sodium_memzero(plain, used);
+	/* Only what held plaintext, the first chunk being the longest: most
+	 * messages are far below a chunk, and wiping all 64 KiB cost a lookup
+	 * an eighth of its time. */
+	sodium_memzero(
+	    plain, 1 + (len < CHANNEL_CHUNK_MAX ? len : CHANNEL_CHUNK_MAX));
 	return r;
 }
 

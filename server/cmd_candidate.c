@@ -588,6 +588,8 @@ cand_form(struct cmd_ctx *ctx, const struct store_candidate *c,
 		return r;
 	if (sh != NULL)
 		n = sh->set.n;
+	if ((r = buf_reserve(out, CAND_FORM_SIZE)) != 0)
+		return r;
 	if ((named = arena_alloc(ctx->arena, (n + 1) * sizeof(*named))) == NULL)
 		return ERR_ALLOC;
 	for (i = 0; i < n; i++) {
@@ -918,14 +920,12 @@ cand_finish(struct cmd_candidate_actor *ac, const char *action,
 
 	if ((r = store_candidate_ranks(ctx->srv->store, c)) != 0)
 		return r;
-	if ((r = buf_reserve(&after, CAND_FORM_SIZE)) != 0 ||
-	    (r = cand_form(ctx, c, cy->criteria_version, sh, &after)) != 0 ||
-	    (r = audit_record(ctx, action, "candidate", c->id, before,
-		 (const char *)after.data, reason)) != 0) {
-		buf_free(&after);
-		return r;
-	}
+	if ((r = cand_form(ctx, c, cy->criteria_version, sh, &after)) == 0)
+		r = audit_record(ctx, action, "candidate", c->id, before,
+		    (const char *)after.data, reason);
 	buf_free(&after);
+	if (r != 0)
+		return r;
 	if ((*out = arena_alloc(ctx->arena, sizeof(**out))) == NULL)
 		return ERR_ALLOC;
 	tier__candidate_response__init(*out);
@@ -1304,8 +1304,7 @@ cmd_candidate_act(
 		goto out;
 	}
 
-	if ((r = buf_reserve(&before, CAND_FORM_SIZE)) != 0 ||
-	    (r = cand_form(
+	if ((r = cand_form(
 		 ctx, &c, cy.criteria_version, &before_sh, &before)) != 0)
 		goto out;
 	if ((r = cand_apply(ctx, a, &cy, &sh, &o, &owner, on_behalf, &c, &n)) !=

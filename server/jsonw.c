@@ -198,8 +198,7 @@ void
 jsonw_str(struct jsonw *w, const char *key, const char *s)
 {
 	jsonw_key(w, key);
-	if (w->err == 0)
-		jsonw_quote(w, s != NULL ? s : "");
+	jsonw_quote(w, s != NULL ? s : "");
 }
 
 int

@@ -78,24 +78,41 @@ ratio() {
 	python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b > 0 else 'n/a')" "$1" "$2"
 }
 
-# median NAME: of the lines on stdin (RESULT lines, or NAME=csv for
-# redis-benchmark's --csv lines, rps as csv_rps reads it below),
-# the one with the median value of NAME; the lower middle one of an even count.
-median() {
-	python3 -c '
+# redis-benchmark --csv: "test","rps","avg","min","p50","p95","p99","max";
+# the test name may hold commas, so count from the end.
+csv_rps() { awk -F, '{print $(NF-6)}' <<<"$1" | tr -d '"'; }
+csv_p50() { awk -F, '{print $(NF-3)}' <<<"$1" | tr -d '"'; }
+csv_p99() { awk -F, '{print $(NF-1)}' <<<"$1" | tr -d '"'; }
+
+# repeat_median NAME CMD [ARG...]: runs CMD REPEAT times. Each run shows its
+# report on stderr and prints one result line holding NAME=VALUE; of those,
+# the line with the median VALUE is printed (the lower middle of an even
+# count).
+repeat_median() {
+	local name=$1
+	shift
+	for _ in $(seq "$REPEAT"); do
+		"$@"
+	done | python3 -c '
 import sys
-name = sys.argv[1]
+name = sys.argv[1] + "="
 def value(line):
-    if name == "csv":
-        return float(line.split(",")[-7].strip("\""))
     for f in line.split():
-        if f.startswith(name + "="):
-            return float(f.split("=", 1)[1])
+        if f.startswith(name):
+            return float(f[len(name):])
     return 0.0
 lines = sorted((l.rstrip("\n") for l in sys.stdin if l.strip()), key=value)
 if lines:
     print(lines[(len(lines) - 1) // 2])
-' "$1"
+' "$name"
+}
+
+# One run of tier-bench ARG...: its report on stderr, its RESULT line.
+bench_once() {
+	local out
+	out=$("$BENCH" "$@" 2>&1) || true
+	echo "$out" >&2
+	grep '^RESULT' <<<"$out"
 }
 
 free_port() {
@@ -109,11 +126,14 @@ echo "== work directory $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2}'))"
 	echo "== slow-fsync: every fsync of tierd, redis-server and fsync-rate takes $FSYNC_DELAY_US us more"
 
 echo "== fsync reference: one synced 100-byte append at a time"
-FS=$(for _ in $(seq "$REPEAT"); do
+# One run of fsync-rate: its line on stderr, and on stdout ending in rate=.
+fsync_once() {
+	local line
 	line=$("${SYNCED[@]}" "$FSYNC" "$WORK" 3)
 	echo "$line" >&2
-	sed 's/: \([0-9]*\)\/s/: rate=\1 \/s/' <<<"$line"
-done | median rate)
+	echo "$line rate=$(sed -n 's/.*: \([0-9]*\)\/s.*/\1/p' <<<"$line")"
+}
+FS=$(repeat_median rate fsync_once)
 FSYNC_RATE=$(field rate "$FS")
 
 echo "== tierd: set up $CANDIDATES scored candidates"
@@ -137,17 +157,13 @@ mkdir -p "$WORK/keys"
 "$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" --setup --code "$CODE" \
 	--candidates "$CANDIDATES" --clients "$CLIENTS"
 
-# Runs tier-bench REPEAT times, shows its reports on stderr, prints the
-# RESULT line with the median rate (delivery rate for fan-out).
+# Runs tier-bench against tierd REPEAT times, prints the RESULT line with
+# the median rate (delivery rate for fan-out).
 run_tier() {
-	local out by=rate
+	local by=rate
 	[[ " $* " == *" fanout "* ]] && by=delivery_rate
-	for _ in $(seq "$REPEAT"); do
-		out=$("$BENCH" --server 127.0.0.1:$PORT --dir "$WORK/keys" \
-			--duration "$DURATION" "$@" 2>&1) || true
-		echo "$out" >&2
-		grep '^RESULT' <<<"$out"
-	done | median "$by"
+	repeat_median "$by" bench_once --server 127.0.0.1:$PORT \
+		--dir "$WORK/keys" --duration "$DURATION" "$@"
 }
 echo "== tierd measurements ($CLIENTS clients, $DURATION s each, median of $REPEAT)"
 T_SCORE=$(run_tier --op score --clients "$CLIENTS")
@@ -190,14 +206,15 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 # redis-benchmark runs a fixed number of requests (-n), not a duration.
-# Each run's line goes to stderr; the median one to stdout.
-rb() {
+# One run: its csv line on stderr, and on stdout after rate=.
+rb_once() {
 	local line
-	for _ in $(seq "$REPEAT"); do
-		line=$(redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1)
-		echo "$line" >&2
-		echo "$line"
-	done | median csv
+	line=$(redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1)
+	echo "$line" >&2
+	echo "rate=$(csv_rps "$line") $line"
+}
+rb() {
+	repeat_median rate rb_once "$@"
 }
 SCRIPT="redis.call('SET', KEYS[1], ARGV[1]); redis.call('LPUSH', KEYS[2], ARGV[1]); return 1"
 R_DURABLE=$(rb -n 100000 -r "$CANDIDATES" eval "$SCRIPT" 2 \
@@ -207,18 +224,9 @@ redis-benchmark -p "$RPORT" -c "$CLIENTS" -n "$CANDIDATES" -r "$CANDIDATES" \
 	-d 200 -t set -q >/dev/null
 R_GET=$(rb -n 300000 -r "$CANDIDATES" -t get)
 echo "GET: $R_GET"
-R_FAN=$(for _ in $(seq "$REPEAT"); do
-	out=$("$BENCH" --redis --server 127.0.0.1:$RPORT --op fanout --clients 1 \
-		--watchers "$WATCHERS" --duration "$DURATION" 2>&1) || true
-	echo "$out" >&2
-	grep '^RESULT' <<<"$out"
-done | median delivery_rate)
-
-# redis-benchmark --csv: "test","rps","avg","min","p50","p95","p99","max";
-# the test name may hold commas, so count from the end.
-csv_rps() { awk -F, '{print $(NF-6)}' <<<"$1" | tr -d '"'; }
-csv_p50() { awk -F, '{print $(NF-3)}' <<<"$1" | tr -d '"'; }
-csv_p99() { awk -F, '{print $(NF-1)}' <<<"$1" | tr -d '"'; }
+R_FAN=$(repeat_median delivery_rate bench_once --redis \
+	--server 127.0.0.1:$RPORT --op fanout --clients 1 \
+	--watchers "$WATCHERS" --duration "$DURATION")
 
 echo
 echo "== summary ($CLIENTS clients; fan-out: 1 writer, $WATCHERS watchers; median of $REPEAT run(s) each)"
