@@ -18,7 +18,11 @@
 #
 # plus the machine's serial fsync rate in the same directory as both
 # databases, the top-20 ranked list over CANDIDATES candidates, and the
-# server memory of IDLE idle authenticated connections.
+# server memory of IDLE idle authenticated connections. For the durable
+# transitions and the lookups it also shows the CPU time (user + system)
+# each server and each load generator spent per operation: on a machine
+# with few cores the two share them, and a server that needs more CPU per
+# operation than its peer cannot match its rate.
 #
 # usage: tests/bench/compare.sh [BUILD_DIR]   (default: build)
 # Environment: CLIENTS (64), CANDIDATES (100000), DURATION (10 s per
@@ -115,6 +119,19 @@ bench_once() {
 	grep '^RESULT' <<<"$out"
 }
 
+# cpu_us PID: the CPU time PID has used so far, in us (/proc/PID/stat
+# fields 14 and 15, counted after the command name, which may hold spaces).
+cpu_us() {
+	awk -v hz="$(getconf CLK_TCK)" \
+		'{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000000 / hz }' \
+		"/proc/$1/stat"
+}
+
+# per_op US N: US microseconds over N operations, one decimal.
+per_op() {
+	python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"
+}
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -163,7 +180,8 @@ run_tier() {
 	local by=rate
 	[[ " $* " == *" fanout "* ]] && by=delivery_rate
 	repeat_median "$by" bench_once --server 127.0.0.1:$PORT \
-		--dir "$WORK/keys" --duration "$DURATION" "$@"
+		--server-pid "$TIERD_PID" --dir "$WORK/keys" \
+		--duration "$DURATION" "$@"
 }
 echo "== tierd measurements ($CLIENTS clients, $DURATION s each, median of $REPEAT)"
 T_SCORE=$(run_tier --op score --clients "$CLIENTS")
@@ -205,27 +223,35 @@ for _ in $(seq 50); do
 	redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break
 	sleep 0.1
 done
-# redis-benchmark runs a fixed number of requests (-n), not a duration.
-# One run: its csv line on stderr, and on stdout after rate=.
+# redis-benchmark runs a fixed number of requests (-n N), not a duration.
+# One run of N requests: its csv line on stderr, and on stdout after rate=
+# and the CPU us per request of redis-server and of redis-benchmark (from
+# the shell's "times" for the children of the command substitution).
 rb_once() {
-	local line
-	line=$(redis-benchmark -p "$RPORT" -c "$CLIENTS" --csv "$@" | tail -1)
+	local n=$1 out line s0 s1 client
+	shift
+	s0=$(cpu_us "$REDIS_PID")
+	out=$(redis-benchmark -p "$RPORT" -c "$CLIENTS" -n "$n" --csv "$@" | tail -1; times)
+	s1=$(cpu_us "$REDIS_PID")
+	line=$(head -1 <<<"$out")
+	client=$(tail -1 <<<"$out" |
+		awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d\n", t * 1e6 }')
 	echo "$line" >&2
-	echo "rate=$(csv_rps "$line") $line"
+	echo "rate=$(csv_rps "$line") server_cpu_us=$(per_op $((s1 - s0)) "$n") cpu_us=$(per_op "$client" "$n") $line"
 }
 rb() {
 	repeat_median rate rb_once "$@"
 }
 SCRIPT="redis.call('SET', KEYS[1], ARGV[1]); redis.call('LPUSH', KEYS[2], ARGV[1]); return 1"
-R_DURABLE=$(rb -n 100000 -r "$CANDIDATES" eval "$SCRIPT" 2 \
+R_DURABLE=$(rb 100000 -r "$CANDIDATES" eval "$SCRIPT" 2 \
 	'cand:__rand_int__' 'audit:__rand_int__' 'scored-by-bench')
 echo "EVAL SET+LPUSH, appendfsync always: $R_DURABLE"
 redis-benchmark -p "$RPORT" -c "$CLIENTS" -n "$CANDIDATES" -r "$CANDIDATES" \
 	-d 200 -t set -q >/dev/null
-R_GET=$(rb -n 300000 -r "$CANDIDATES" -t get)
+R_GET=$(rb 300000 -r "$CANDIDATES" -t get)
 echo "GET: $R_GET"
 R_FAN=$(repeat_median delivery_rate bench_once --redis \
-	--server 127.0.0.1:$RPORT --op fanout --clients 1 \
+	--server 127.0.0.1:$RPORT --server-pid "$REDIS_PID" --op fanout --clients 1 \
 	--watchers "$WATCHERS" --duration "$DURATION")
 
 echo
@@ -237,12 +263,18 @@ printf '%-34s %12s %12s %8s\n' "durable transitions/s" \
 printf '%-34s %12s %12s\n' "  p50 / p99 ms" \
 	"$(field p50_ms "$T_SCORE")/$(field p99_ms "$T_SCORE")" \
 	"$(csv_p50 "$R_DURABLE")/$(csv_p99 "$R_DURABLE")"
+printf '%-34s %12s %12s\n' "  server / client CPU us per op" \
+	"$(field server_cpu_us "$T_SCORE")/$(field cpu_us "$T_SCORE")" \
+	"$(field server_cpu_us "$R_DURABLE")/$(field cpu_us "$R_DURABLE")"
 printf '%-34s %12s %12s %8s\n' "point lookups/s" \
 	"$(field rate "$T_LOOKUP")" "$(csv_rps "$R_GET")" \
 	"$(ratio "$(field rate "$T_LOOKUP")" "$(csv_rps "$R_GET")")"
 printf '%-34s %12s %12s\n' "  p50 / p99 ms" \
 	"$(field p50_ms "$T_LOOKUP")/$(field p99_ms "$T_LOOKUP")" \
 	"$(csv_p50 "$R_GET")/$(csv_p99 "$R_GET")"
+printf '%-34s %12s %12s\n' "  server / client CPU us per op" \
+	"$(field server_cpu_us "$T_LOOKUP")/$(field cpu_us "$T_LOOKUP")" \
+	"$(field server_cpu_us "$R_GET")/$(field cpu_us "$R_GET")"
 printf '%-34s %12s %12s %8s\n' "fan-out deliveries/s" \
 	"$(field delivery_rate "$T_FAN")" "$(field delivery_rate "$R_FAN")" \
 	"$(ratio "$(field delivery_rate "$T_FAN")" "$(field delivery_rate "$R_FAN")")"
@@ -256,4 +288,7 @@ printf '%-34s %12s %12s %8s\n' "durable vs serial fsync rate" \
 [ -n "$IDLE_LINE" ] && echo "$IDLE_LINE"
 echo "(Redis durable: redis-benchmark EVAL of SET + LPUSH, atomic like MULTI/EXEC,"
 echo " one fsync per event-loop turn with appendfsync always; redis-benchmark"
-echo " measures from actual send, tier-bench from intended send.)"
+echo " measures from actual send, tier-bench from intended send. CPU us per op:"
+echo " user + system time of the server process and of the load generator in"
+echo " the measurement, over the operations it completed; a server that runs"
+echo " its requests on one thread does at most 1,000,000 / its figure per second.)"

@@ -144,6 +144,7 @@ struct opts {
 	long candidates; /* --setup: how many */
 	int segments;    /* --setup: segments of the BU */
 	int redis;       /* fanout against redis-server instead */
+	int server_pid;  /* --server-pid: its CPU is reported too; 0 none */
 	int quiet;       /* only the RESULT line */
 };
 
@@ -209,10 +210,12 @@ struct bench {
 	int nconns;  /* allocated */
 	int nopened; /* of which connecting or connected */
 	int nready, ndead;
-	int measuring;     /* counting into the histograms */
-	int64_t t0, t_end; /* measurement window, ns */
-	struct hist lat;   /* request latency from intended send */
-	struct hist fan;   /* commit -> delivery to each watcher */
+	int measuring;             /* counting into the histograms */
+	int64_t t0, t_end;         /* measurement window, ns */
+	int64_t cpu0, server_cpu0; /* CPU us at t0: ours, --server-pid's */
+	int64_t cpu, server_cpu;   /* CPU us spent in the window; -1 unknown */
+	struct hist lat;           /* request latency from intended send */
+	struct hist fan;           /* commit -> delivery to each watcher */
 	uint64_t ok, errors, sent, deliveries, conflicts;
 	char first_error[512];
 	int64_t *intended_by_cand; /* fanout: intended send of the last write */
@@ -1515,12 +1518,73 @@ done_pinged(struct bench *b)
 	return 1;
 }
 
+/* The CPU time (user and system) this process has used, in us. */
+static int64_t
+cpu_self_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* The CPU time process pid has used, in us, from /proc/PID/stat (fields 14
+ * and 15, utime and stime, in clock ticks); -1 when it cannot be read. */
+static int64_t
+cpu_pid_us(int pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (pid <= 0 || hz <= 0 || (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	/* The command name in parentheses may hold spaces: skip past it to
+	 * field 3, the state. */
+	if ((p = strrchr(line, ')')) == NULL ||
+	    sscanf(p + 1,
+		" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+		&st) != 2)
+		return -1;
+	return (int64_t)((ut + st) * 1000000ULL / (unsigned long long)hz);
+}
+
+/* The CPU time between two readings, -1 when either is unknown. */
+static int64_t
+cpu_usage(int64_t before, int64_t after)
+{
+	return before < 0 || after < before ? -1 : after - before;
+}
+
+/* "cpu_us=X" style text: CPU us per completed operation, "-" unknown. */
+static const char *
+per_op(char *out, size_t len, int64_t us, uint64_t ops)
+{
+	if (us < 0 || ops == 0)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.1f", (double)us / (double)ops);
+	return out;
+}
+
 static void
 report(struct bench *b, double secs)
 {
+	char cpu[32], server_cpu[32];
+
 	const char *op = b->o.redis ? "redis-fanout" : op_names[b->o.op];
 	double rate = secs > 0 ? (double)b->ok / secs : 0;
 
+	per_op(cpu, sizeof(cpu), b->cpu, b->ok);
+	per_op(server_cpu, sizeof(server_cpu), b->server_cpu, b->ok);
 	if (!b->o.quiet) {
 		printf("tier-bench: %s, %d connection(s)%s, %s, %.1f s\n", op,
 		    b->o.clients, b->o.op == OP_FANOUT ? " writing" : "",
@@ -1542,19 +1606,23 @@ report(struct bench *b, double secs)
 			    secs > 0 ? (double)b->deliveries / secs : 0,
 			    hist_ms(&b->fan, 0.5), hist_ms(&b->fan, 0.99),
 			    hist_ms(&b->fan, 0.999));
+		printf(
+		    "  CPU per operation: tier-bench %s us, server %s us%s\n",
+		    cpu, server_cpu,
+		    b->o.server_pid > 0 ? "" : " (no --server-pid)");
 		if (b->first_error[0] != '\0')
 			printf("  first error: %s\n", b->first_error);
 	}
 	printf("RESULT op=%s clients=%d watchers=%d ok=%llu errors=%llu "
 	       "rate=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
 	       "deliveries=%llu delivery_rate=%.1f d_p50_ms=%.3f "
-	       "d_p99_ms=%.3f d_p999_ms=%.3f\n",
+	       "d_p99_ms=%.3f d_p999_ms=%.3f cpu_us=%s server_cpu_us=%s\n",
 	    op, b->o.clients, b->o.op == OP_FANOUT ? b->o.watchers : 0,
 	    (unsigned long long)b->ok, (unsigned long long)b->errors, rate,
 	    hist_ms(&b->lat, 0.5), hist_ms(&b->lat, 0.99),
 	    hist_ms(&b->lat, 0.999), (unsigned long long)b->deliveries,
 	    secs > 0 ? (double)b->deliveries / secs : 0, hist_ms(&b->fan, 0.5),
-	    hist_ms(&b->fan, 0.99), hist_ms(&b->fan, 0.999));
+	    hist_ms(&b->fan, 0.99), hist_ms(&b->fan, 0.999), cpu, server_cpu);
 }
 
 static void
@@ -1626,6 +1694,8 @@ bench_run(struct bench *b)
 	if (b->ndead > 0)
 		die("lost a connection while preparing: %s", b->first_error);
 
+	b->cpu0 = cpu_self_us();
+	b->server_cpu0 = cpu_pid_us(b->o.server_pid);
 	b->t0 = now_ns();
 	b->t_end = b->t0 + (int64_t)(b->o.duration * 1e9);
 	for (i = 0; i < b->nconns; i++)
@@ -1635,6 +1705,8 @@ bench_run(struct bench *b)
 	b->measuring = 1;
 	bench_loop(b, b->t_end, done_never, run_tick);
 	t1 = now_ns();
+	b->cpu = cpu_usage(b->cpu0, cpu_self_us());
+	b->server_cpu = cpu_usage(b->server_cpu0, cpu_pid_us(b->o.server_pid));
 	if (t1 > b->t_end)
 		t1 = b->t_end;
 	/* Requests whose intended time fell in the window but that are still
@@ -1712,11 +1784,15 @@ usage(FILE *f)
 	    "  --pin FINGERPRINT  refuse a server with another key\n"
 	    "  --redis            fanout only: measure redis-server at\n"
 	    "                     --server with PUBLISH/SUBSCRIBE instead\n"
+	    "  --server-pid PID   the server runs here as PID: report the CPU\n"
+	    "                     time it spends per operation too\n"
 	    "  --quiet            print only the RESULT line\n"
 	    "\n"
 	    "The last line is 'RESULT op=... ok=... rate=... p50_ms=...' for\n"
-	    "scripts. Exit status 0, or 1 when a request failed or a\n"
-	    "connection was lost.\n",
+	    "scripts; its cpu_us and server_cpu_us are the CPU time (user and\n"
+	    "system) tier-bench and the server spent per completed operation\n"
+	    "in the measurement, '-' when unknown. Exit status 0, or 1 when\n"
+	    "a request failed or a connection was lost.\n",
 	    BENCH_PER_CLIENT);
 }
 
@@ -1739,6 +1815,7 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "pin", required_argument, NULL, 'P' },
 		{ "redis", no_argument, NULL, 'R' },
+		{ "server-pid", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1813,6 +1890,14 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			b->o.redis = 1;
+			break;
+		case 'X':
+			if ((b->o.server_pid = atoi(optarg)) <= 0 ||
+			    cpu_pid_us(b->o.server_pid) < 0)
+				die("--server-pid %s: no such process whose "
+				    "/proc/PID/stat can be read; give the "
+				    "pid of the server on this machine",
+				    optarg);
 			break;
 		case 'q':
 			b->o.quiet = 1;
