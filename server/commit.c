@@ -179,6 +179,7 @@ int
 commit_new(struct server *srv, struct commit **out)
 {
 	struct commit *c;
+	char why[256];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ERR_ALLOC;
@@ -195,6 +196,8 @@ commit_new(struct server *srv, struct commit **out)
 		return ERR_ALLOC;
 	}
 	c->syncer = commit_syncer_new(c);
+	if (store_checkpoint_background(srv->store, why, sizeof(why)) != 0)
+		log_warn("commit: %s: checkpoints stall the event loop", why);
 	*out = c;
 	return 0;
 }

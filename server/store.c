@@ -601,6 +601,7 @@ struct store {
 	struct store_ranks ranks;        /* store_rank.c's trees */
 	struct store_cached *cache;      /* open addressing, power of two */
 	size_t cache_len, cache_used;    /* slots, and slots in use */
+	struct store_wal *wal;           /* background checkpoints, or NULL */
 };
 
 /* Resets a statement for reuse after the caller is done with its rows. */
@@ -719,8 +720,8 @@ store_open(struct store **out, const char *path, char *why, size_t why_len)
 	 * fsynced, so an acknowledged write survives kill -9 and power loss.
 	 * The page cache (64 MiB, tierd's one connection) holds a whole
 	 * group-commit batch: a smaller one spills dirty pages to the WAL in
-	 * the middle of the batch. Checkpoints every 8,192 pages (32 MiB of
-	 * WAL) copy a page changed by many batches once. Each request's
+	 * the middle of the batch. Checkpoints every STORE_WAL_LIMIT pages
+	 * copy a page changed by many batches once. Each request's
 	 * savepoint keeps the pages it changes in a statement journal: in
 	 * memory, not in a temporary file written with every request.
 	 */
@@ -730,10 +731,10 @@ store_open(struct store **out, const char *path, char *why, size_t why_len)
 		 "PRAGMA foreign_keys = ON;"
 		 "PRAGMA trusted_schema = OFF;"
 		 "PRAGMA cache_size = -65536;"
-		 "PRAGMA temp_store = MEMORY;"
-		 "PRAGMA wal_autocheckpoint = 8192;",
+		 "PRAGMA temp_store = MEMORY;",
 		 why, why_len)) != 0)
 		goto out;
+	sqlite3_wal_autocheckpoint(st->db, STORE_WAL_LIMIT);
 	if ((r = store_migrate(st, why, why_len)) != 0)
 		goto out;
 	for (i = 0; i < STMT__COUNT; i++) {
@@ -761,6 +762,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_wal_stop(st->db, st->wal);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	for (size_t k = 0; k < st->cache_len; k++)
@@ -816,6 +818,21 @@ store_sync_defer(struct store *st, char *why, size_t why_len)
 		return -1;
 	}
 	return fd;
+}
+
+int
+store_checkpoint_background(struct store *st, char *why, size_t why_len)
+{
+	if (st->wal != NULL)
+		return 0;
+	return store_wal_start(st->db, &st->wal, why, why_len);
+}
+
+void
+store_checkpoint_counts(
+    struct store *st, uint64_t *background, uint64_t *inline_)
+{
+	store_wal_counts(st->wal, background, inline_);
 }
 
 uint64_t

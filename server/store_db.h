@@ -39,6 +39,22 @@ int store_row(struct store *st, sqlite3_stmt *s, const char *what);
  */
 uint64_t store_vm_steps(struct store *st);
 
+/*
+ * The write-ahead log (store_wal.c). COMMIT checkpoints it inline once it
+ * holds STORE_WAL_LIMIT pages (32 MiB): a page changed by many batches is
+ * copied once. store_wal_start moves the checkpoints before that to a thread
+ * of its own, with a second connection to db's file; store_wal_stop ends it
+ * (NULL is allowed) and gives db SQLite's automatic checkpoints back.
+ */
+#define STORE_WAL_LIMIT 8192
+struct store_wal;
+int store_wal_start(
+    sqlite3 *db, struct store_wal **out, char *why, size_t why_len);
+void store_wal_stop(sqlite3 *db, struct store_wal *w);
+/* The checkpoints w's thread, and COMMIT, have completed; 0 for NULL. */
+void store_wal_counts(
+    struct store_wal *w, uint64_t *background, uint64_t *inline_);
+
 /* Logs the engine's last error for what and returns ERR_STORE. */
 int store_fail(struct store *st, const char *what);
 

@@ -145,6 +145,18 @@ int store_rollback_to(struct store *st);
  */
 int store_sync_defer(struct store *st, char *why, size_t why_len);
 /*
+ * Copies the write-ahead log into the database from a thread of the store's
+ * own, with a second connection, while the caller goes on committing: COMMIT
+ * then stalls for a checkpoint only when the log has grown to its limit,
+ * with little left to copy. Returns 0, or ERR_STORE or ERR_ALLOC with why
+ * filled in; COMMIT then checkpoints as before. store_close stops the thread.
+ */
+int store_checkpoint_background(struct store *st, char *why, size_t why_len);
+/* The checkpoints completed so far by that thread and by COMMIT (0 and 0
+ * without it), for logs and tests. */
+void store_checkpoint_counts(
+    struct store *st, uint64_t *background, uint64_t *inline_);
+/*
  * A read snapshot: one read transaction shared by the reads of a loop turn.
  * store_snapshot_begin returns 1 when it began one, 0 when one (or a write
  * transaction) is already open, or ERR_STORE; store_begin ends it first.

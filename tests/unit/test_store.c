@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
 #include "tierd.h"
 
 struct fixture {
@@ -298,6 +301,58 @@ test_read_snapshot(void **state)
 	    1);
 }
 
+/*
+ * With checkpoints in the background, a stream of commits keeps the log
+ * bounded (COMMIT still checkpoints at STORE_WAL_LIMIT pages, so that the
+ * log can start again), the thread does checkpoints of its own, and every
+ * commit is there for another connection.
+ */
+static void
+test_background_checkpoints(void **state)
+{
+	enum { USERS = 12000 };
+	struct fixture *f = *state;
+	/* A frame is a page and its 24-byte header; 32 bytes of log header. */
+	const off_t bound = (off_t)(STORE_WAL_LIMIT + 1024) * (4096 + 24) + 32;
+	off_t largest = 0;
+	uint64_t background, inline_;
+	struct store_user u;
+	char why[256], wal[128], name[32];
+	struct stat sb;
+	int fd, i;
+
+	/* Unsynced COMMITs: the test is about the log's size, not its sync. */
+	assert_true((fd = store_sync_defer(f->st, why, sizeof(why))) >= 0);
+	assert_int_equal(
+	    store_checkpoint_background(f->st, why, sizeof(why)), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	for (i = 0; i < USERS; i++) {
+		snprintf(name, sizeof(name), "user%05d", i);
+		user_make(&u, name, TIER__ROLE__ROLE_RESEARCHER);
+		assert_int_equal(store_begin(f->st), 0);
+		assert_int_equal(store_user_insert(f->st, &u), 0);
+		assert_int_equal(store_commit(f->st), 0);
+		assert_int_equal(stat(wal, &sb), 0);
+		if (sb.st_size > largest)
+			largest = sb.st_size;
+	}
+	store_checkpoint_counts(f->st, &background, &inline_);
+	print_message("log at most %lld bytes; checkpoints: %llu in the "
+		      "background, %llu in COMMIT\n",
+	    (long long)largest, (unsigned long long)background,
+	    (unsigned long long)inline_);
+	assert_true(inline_ >= 1); /* the limit was reached */
+	assert_true(background >= 1);
+	assert_true(largest <= bound);
+	assert_int_equal(
+	    outside_int(f->path, "SELECT count(*) FROM users"), USERS);
+	assert_int_equal(
+	    outside_int(f->path, "SELECT count(*) FROM pragma_integrity_check "
+				 "WHERE integrity_check = 'ok'"),
+	    1);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -316,6 +371,8 @@ main(void)
 		    test_units_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_read_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_background_checkpoints, setup, teardown),
 	};
 	log_init("test_store", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
