@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <csv.h>
+#include <utf8proc.h>
 
 #include "err.h"
 #include "tier.h"
@@ -18,36 +19,16 @@ static const char csv_bom[] = "\xef\xbb\xbf";
 
 /*
  * The length of the UTF-8 sequence at p (at most len bytes), or 0 when it
- * is not one: overlong forms, surrogates and values above U+10FFFF are
- * refused, as is NUL, which no text file holds.
+ * is not one: utf8proc refuses overlong forms, surrogates and values above
+ * U+10FFFF; NUL is refused too, as no text file holds it.
  */
 static size_t
 csv_utf8_seq(const unsigned char *p, size_t len)
 {
-	size_t n, i;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
 
-	if (p[0] == 0)
-		return 0;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
+	return n > 0 && cp != 0 ? (size_t)n : 0;
 }
 
 size_t

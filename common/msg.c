@@ -5,6 +5,7 @@
 #include "err.h"
 
 #include <string.h>
+#include <utf8proc.h>
 
 int
 msg_pack(const ProtobufCMessage *m, struct buf *out)
@@ -91,43 +92,39 @@ msg_error_code_name(Tier__ErrorCode code)
 	return lower;
 }
 
-int
-msg_text_valid(const char *s, size_t max)
+/*
+ * Whether s is at most max bytes of UTF-8 as utf8proc decodes it (it refuses
+ * overlong forms, surrogates and code points above U+10FFFF) without C0 or
+ * C1 control characters or DEL; with lines, tab and newline are allowed.
+ */
+static int
+msg_text_scan(const char *s, size_t max, int lines)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t i, n;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
 
 	if (strlen(s) > max)
 		return 0;
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
-				return 0;
-			p++;
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0)
+			return 0;
+		if (lines && (cp == '\t' || cp == '\n'))
 			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return 0;
-		p += n + 1;
 	}
 	return 1;
+}
+
+int
+msg_text_valid(const char *s, size_t max)
+{
+	return msg_text_scan(s, max, 0);
+}
+
+int
+msg_lines_valid(const char *s, size_t max)
+{
+	return msg_text_scan(s, max, 1);
 }

@@ -36,6 +36,9 @@ const char *msg_role_names(void);
  * what every free-text field on the wire must be.
  */
 int msg_text_valid(const char *s, size_t max);
+/* The same, but tab and newline are allowed: notes and reasons that span
+ * lines. */
+int msg_lines_valid(const char *s, size_t max);
 
 /* The ErrorCode's name ("permission_denied"), for JSON output and logs. */
 const char *msg_error_code_name(Tier__ErrorCode code);

@@ -667,54 +667,6 @@ cand_has_text(const char *s)
 	return 0;
 }
 
-/*
- * Free text of at most max bytes: UTF-8 without control characters other
- * than tab and newline (it ends up in JSON and on terminals). Overlong
- * forms, surrogates and code points past U+10FFFF are not UTF-8: the audit
- * log's JSON would refuse them.
- */
-static int
-cand_text_ok(const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t n, i;
-
-	if (strlen(s) > max)
-		return 0;
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if ((*p < 0x20 && *p != '\t' && *p != '\n') ||
-			    *p == 0x7f)
-				return 0;
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /* s without prefix, if it starts with it. */
 static const char *
 cand_after_prefix(const char *s, const char *prefix)
@@ -1109,12 +1061,12 @@ static int
 cand_act_input(struct cmd_ctx *ctx, Tier__Response *resp,
     const Tier__CandidateActRequest *a)
 {
-	if (!cand_text_ok(a->reason, CAND_REASON_MAX))
+	if (!msg_lines_valid(a->reason, CAND_REASON_MAX))
 		return cmd_error(ctx, resp, BAD_REQUEST, "candidate_act.reason",
 		    "use at most 1000 bytes of UTF-8 text; tabs and line "
 		    "breaks are the only control characters allowed",
 		    "the reason is not acceptable");
-	if (!cand_text_ok(a->justification, CAND_JUSTIFICATION_MAX))
+	if (!msg_lines_valid(a->justification, CAND_JUSTIFICATION_MAX))
 		return cmd_error(ctx, resp, BAD_REQUEST,
 		    "candidate_act.justification",
 		    "use at most 2000 bytes of UTF-8 text; tabs and line "

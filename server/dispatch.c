@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <sodium.h>
+#include <utf8proc.h>
 
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_whoami_entry;
@@ -132,39 +133,26 @@ dispatch_lookup(Tier__Request__BodyCase request)
 }
 
 /*
- * Drops, in place, the bytes of s that are not part of a whole UTF-8
- * sequence. A message is cut at a byte count (its buffer, "%.64s" of a
+ * Drops, in place, the bytes of s that utf8proc does not decode as part of a
+ * UTF-8 sequence. A message is cut at a byte count (its buffer, "%.64s" of a
  * name), which can split a character; a string on the wire must stay UTF-8.
  */
 static void
 dispatch_utf8_clean(char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
 	char *w = s;
-	size_t n, i;
 
 	while (*p != '\0') {
-		if (*p < 0x80)
-			n = 0;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3;
-		else {
-			p++;
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0) {
+			p++; /* a cut sequence drops byte by byte */
 			continue;
 		}
-		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
-			;
-		if (i <= n) {
-			p += i; /* a cut sequence: drop what there is of it */
-			continue;
-		}
-		memmove(w, p, n + 1);
-		w += n + 1;
-		p += n + 1;
+		memmove(w, p, (size_t)n);
+		w += n;
+		p += n;
 	}
 	*w = '\0';
 }

@@ -160,6 +160,56 @@ test_pack_empty_status(void **state)
 	buf_free(&b);
 }
 
+/* Free text: UTF-8 that decodes, without control characters. */
+static void
+test_text_valid(void **state)
+{
+	static const char *const good[] = {
+		"",
+		"plain ASCII ~",
+		"华东 智能制造 客户",
+		"\xf0\x9f\x98\x80 U+1F600",
+		"\xf4\x8f\xbf\xbf U+10FFFF",
+		"\xc2\xa0 U+00A0, the first after the C1 controls",
+	};
+	static const char *const bad[] = {
+		"\x01",
+		"a\x1f" "b",
+		"DEL \x7f",
+		"CR \r",
+		"\xc2\x85 U+0085 (C1)",
+		"\xc2\x9f U+009F (C1)",
+		"\xc0\xaf overlong /",
+		"\xe0\x80\xaf overlong /",
+		"\xf0\x80\x80\xaf overlong /",
+		"\xed\xa0\x80 surrogate",
+		"\xf4\x90\x80\x80 past U+10FFFF",
+		"\xf8\x88\x80\x80\x80",
+		"\xe4\xb8 cut",
+		"\xe4\xb8",
+		"\x80 lone continuation",
+		"\xff",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_true(msg_text_valid(good[i], 100));
+		assert_true(msg_lines_valid(good[i], 100));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(msg_text_valid(bad[i], 100));
+		assert_false(msg_lines_valid(bad[i], 100));
+	}
+	/* Tab and newline: lines only. */
+	assert_false(msg_text_valid("one\ttwo", 100));
+	assert_true(msg_lines_valid("one\ttwo\nthree", 100));
+	/* The limit is in bytes: 华东 is six. */
+	assert_true(msg_text_valid("华东", 6));
+	assert_false(msg_text_valid("华东", 5));
+	assert_false(msg_lines_valid("华东", 5));
+}
+
 int
 main(void)
 {
@@ -169,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_error_code_names),
 		cmocka_unit_test(test_pack_request_round_trip),
 		cmocka_unit_test(test_pack_empty_status),
+		cmocka_unit_test(test_text_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
