@@ -31,6 +31,7 @@ struct import_stage {
 	uint64_t cycle_id;         /* CANDIDATE and SCORE imports */
 	uint32_t rows;             /* rows staged */
 	size_t bytes;              /* bytes staged */
+	size_t *staged;            /* the server's total of those, or NULL */
 	struct import_blob *blobs; /* the chunks, in order */
 	size_t nblobs, cap;
 };
@@ -42,6 +43,8 @@ import_stage_free(struct import_stage *st)
 
 	if (st == NULL)
 		return;
+	if (st->staged != NULL)
+		*st->staged -= st->bytes;
 	for (i = 0; i < st->nblobs; i++)
 		free(st->blobs[i].data);
 	free(st->blobs);
@@ -140,6 +143,7 @@ cmd_import_chunk(
 		snprintf(st->id, sizeof(st->id), "%s", a->import_id);
 		st->kind = a->kind;
 		st->cycle_id = a->cycle_id;
+		st->staged = &ctx->srv->import_staged;
 		session_set_import(ctx->session, st);
 	}
 	if (st->kind != a->kind || st->cycle_id != a->cycle_id)
@@ -168,6 +172,19 @@ cmd_import_chunk(
 		    "and 64 MiB",
 		    "the import is too large");
 	}
+	/* All connections together: their stages are in memory until they
+	 * commit. The stage stays, so that the chunk can come again. */
+	if (ctx->srv->import_staged + packed.len >
+	    (size_t)ctx->srv->cfg.import_memory) {
+		buf_free(&packed);
+		return cmd_error(ctx, resp,
+		    TIER__ERROR_CODE__ERROR_CODE_UNAVAILABLE, "import_chunk",
+		    "send the chunk again once other imports have committed "
+		    "(an administrator can raise server.import_memory)",
+		    "staging this chunk would pass the server's limit of %zu "
+		    "MiB for imports in memory",
+		    (size_t)(ctx->srv->cfg.import_memory >> 20));
+	}
 	if (st->nblobs == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 16;
 
@@ -183,6 +200,7 @@ cmd_import_chunk(
 	b->len = packed.len;
 	st->rows += (uint32_t)n;
 	st->bytes += packed.len;
+	*st->staged += packed.len;
 	return import_chunk_respond(ctx, resp, st->id, st->rows);
 }
 

@@ -23,6 +23,7 @@ config_defaults(struct config *cfg)
 	cfg->handshake_timeout = 10;
 	cfg->idle_timeout = 300;
 	cfg->max_connections = 10000;
+	cfg->import_memory = 256L << 20;
 	cfg->code_ttl = 24 * 3600;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->feed_resume_window = 100000;
@@ -89,6 +90,8 @@ config_set(struct config *cfg, const char *section, const char *key,
 		CFG_NUMBER(idle_timeout, 1, 7 * 86400);
 	else if (CFG_IS("server", "max_connections"))
 		CFG_NUMBER(max_connections, 1, 1000000);
+	else if (CFG_IS("server", "import_memory"))
+		CFG_NUMBER(import_memory, 1L << 20, 64L << 30);
 	else if (CFG_IS("enrolment", "code_ttl"))
 		CFG_NUMBER(code_ttl, 60, 30 * 86400);
 	else if (CFG_IS("feed", "resume_window"))

@@ -114,6 +114,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		srv->cfg.handshake_timeout = cfg.handshake_timeout;
 		srv->cfg.idle_timeout = cfg.idle_timeout;
 		srv->cfg.max_connections = cfg.max_connections;
+		srv->cfg.import_memory = cfg.import_memory;
 		srv->cfg.code_ttl = cfg.code_ttl;
 		srv->cfg.log_level = cfg.log_level;
 		srv->cfg.feed_resume_window = cfg.feed_resume_window;

@@ -36,6 +36,7 @@ struct config {
 	long handshake_timeout; /* seconds to finish the Noise handshake */
 	long idle_timeout;      /* seconds without a request before closing */
 	long max_connections; /* accepted connections beyond this are closed */
+	long import_memory;   /* bytes all connections' imports may stage */
 	long code_ttl;        /* default lifetime of an enrolment code, s */
 	enum log_level log_level;   /* most verbose level logged */
 	long feed_resume_window;    /* entries behind the head a subscriber may
@@ -306,11 +307,12 @@ struct server {
 	struct evconnlistener *listener;         /* NULL once stopping */
 	int64_t started_at;                      /* Unix seconds */
 	unsigned nsessions;                      /* open sessions */
-	LIST_HEAD(, session) sessions;           /* every open session */
-	struct commit *commit;                   /* group-commit queue */
-	struct feed *feed;         /* subscriptions and their fan-out */
-	struct escalate *escalate; /* the overdue-step timer */
-	int stopping;              /* 1 after SIGTERM */
+	size_t import_staged; /* bytes the sessions' imports have staged */
+	LIST_HEAD(, session) sessions; /* every open session */
+	struct commit *commit;         /* group-commit queue */
+	struct feed *feed;             /* subscriptions and their fan-out */
+	struct escalate *escalate;     /* the overdue-step timer */
+	int stopping;                  /* 1 after SIGTERM */
 	struct event *sig_term, *sig_int, *sig_hup; /* signal events */
 	struct event *stop_timer; /* polls a graceful stop's progress */
 	int64_t stop_deadline;    /* when a graceful stop gives up */

@@ -329,5 +329,34 @@ tier_as sm score import "$D/scores_missing.csv" --cycle "$CYCLE"
 expect_rc 9 "an unknown candidate is refused"
 expect_out "no candidate 999999" "the refusal names it"
 
+note "the imports of all connections share server.import_memory"
+tierd_stop
+tierd_config "import_memory = 1048576"
+tierd_start
+before=$(count_customers 华东事业部)
+# 4000 rows of some 340 bytes, in chunks of 2000: the second passes 1 MiB.
+py 'import sys
+with open(sys.argv[1], "w", newline="") as f:
+    f.write("name,profile\r\n")
+    for i in range(4000):
+        f.write("大客户%05d,%s\r\n" % (i, "p" * 320))' "$D/big.csv"
+tier_as sm customer import "$D/big.csv" --bu 华东事业部
+expect_rc 10 "an import past the server's staging memory is refused as unavailable"
+expect_err "limit of 1 MiB for imports in memory" "the refusal names the limit"
+expect_err "server.import_memory" "and the setting that raises it"
+expect_count 华东事业部 "$before" "the refused import added nothing"
+# Each import below stages some 550 KB: it fits only if the 690 KB the
+# refused import staged, and then its own dry run, were released.
+py 'import sys
+with open(sys.argv[1], "w", newline="") as f:
+    f.write("name,profile\r\n")
+    for i in range(1600):
+        f.write("中客户%05d,%s\r\n" % (i, "p" * 320))' "$D/mid.csv"
+tier_as sm customer import "$D/mid.csv" --bu 华东事业部 --dry-run
+expect_rc 0 "once the refused import's connection is gone, its memory is free"
+tier_as sm customer import "$D/mid.csv" --bu 华东事业部
+expect_rc 0 "and a dry run's too"
+expect_count 华东事业部 $((before + 1600)) "the import under the limit has all its rows"
+
 expect_tierd_alive "after every import"
 finish

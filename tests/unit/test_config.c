@@ -100,6 +100,27 @@ test_load(void **state)
 	assert_non_null(strstr(why, "cannot open"));
 }
 
+/* The memory all imports may stage: 1 MiB up, 256 MiB by default. */
+static void
+test_import_memory(void **state)
+{
+	struct config c;
+	char why[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.import_memory, 256L << 20);
+	assert_int_equal(config_set(&c, "server", "import_memory", "1048576",
+			     why, sizeof(why)),
+	    0);
+	assert_int_equal(c.import_memory, 1048576);
+	assert_int_equal(config_set(&c, "server", "import_memory", "1048575",
+			     why, sizeof(why)),
+	    ERR_CONFIG);
+	assert_non_null(strstr(why, "server.import_memory"));
+	assert_int_equal(c.import_memory, 1048576);
+}
+
 static void
 test_feed(void **state)
 {
@@ -145,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_import_memory),
 		cmocka_unit_test(test_feed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
