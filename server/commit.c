@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct commit_item {
@@ -52,6 +53,8 @@ struct commit_syncer {
 	int asked;             /* a sync is wanted (under lock) */
 	int stop;              /* the thread is to end (under lock) */
 	int error;             /* errno of the last sync, or 0 (under lock) */
+	uint64_t syncs;        /* syncs done (under lock) */
+	int64_t sync_ns;       /* time they took (under lock) */
 	int pipe[2];           /* the thread writes a byte after each sync */
 	struct event *done_ev; /* the loop reads it: commit_synced_cb */
 };
@@ -79,6 +82,7 @@ static void *
 commit_syncer_main(void *arg)
 {
 	struct commit_syncer *y = arg;
+	struct timespec t0, t1;
 	int err;
 
 	pthread_mutex_lock(&y->lock);
@@ -89,9 +93,14 @@ commit_syncer_main(void *arg)
 			break;
 		y->asked = 0;
 		pthread_mutex_unlock(&y->lock);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		err = fdatasync(y->wal_fd) == 0 ? 0 : errno;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		pthread_mutex_lock(&y->lock);
 		y->error = err;
+		y->syncs++;
+		y->sync_ns += (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+			      (t1.tv_nsec - t0.tv_nsec);
 		/* A full pipe already holds a report the loop will read. */
 		while (write(y->pipe[1], "s", 1) < 0 && errno == EINTR)
 			;
@@ -200,6 +209,22 @@ commit_new(struct server *srv, struct commit **out)
 		log_warn("commit: %s: checkpoints stall the event loop", why);
 	*out = c;
 	return 0;
+}
+
+void
+commit_stats(struct commit *c, struct commit_stats *out)
+{
+	struct commit_syncer *y = c->syncer;
+
+	memset(out, 0, sizeof(*out));
+	out->batches = c->batches;
+	out->requests = c->requests;
+	if (y == NULL)
+		return;
+	pthread_mutex_lock(&y->lock);
+	out->syncs = y->syncs;
+	out->sync_seconds = (double)y->sync_ns / 1e9;
+	pthread_mutex_unlock(&y->lock);
 }
 
 static void

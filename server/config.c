@@ -90,6 +90,8 @@ config_set(struct config *cfg, const char *section, const char *key,
 		CFG_NUMBER(idle_timeout, 1, 7 * 86400);
 	else if (CFG_IS("server", "max_connections"))
 		CFG_NUMBER(max_connections, 1, 1000000);
+	else if (CFG_IS("server", "http_listen"))
+		CFG_STRING(http_listen);
 	else if (CFG_IS("server", "import_memory"))
 		CFG_NUMBER(import_memory, 1L << 20, 64L << 30);
 	else if (CFG_IS("enrolment", "code_ttl"))

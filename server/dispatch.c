@@ -120,16 +120,37 @@ const struct cmd_entry *const dispatch_table[] = {
 	NULL,
 };
 
-const struct cmd_entry *
-dispatch_lookup(Tier__Request__BodyCase request)
+_Static_assert(
+    sizeof(dispatch_table) / sizeof(dispatch_table[0]) <= SERVER_KINDS_MAX + 1,
+    "struct server_counts counts every row of dispatch_table");
+
+/* The row of dispatch_table for a request kind, or -1. */
+static int
+dispatch_row(Tier__Request__BodyCase request)
 {
-	size_t i;
+	int i;
 
 	for (i = 0; dispatch_table[i] != NULL; i++) {
 		if (dispatch_table[i]->request == request)
-			return dispatch_table[i];
+			return i;
 	}
-	return NULL;
+	return -1;
+}
+
+const struct cmd_entry *
+dispatch_lookup(Tier__Request__BodyCase request)
+{
+	int i = dispatch_row(request);
+
+	return i < 0 ? NULL : dispatch_table[i];
+}
+
+/* Counts an error answer for /metrics. */
+static void
+dispatch_count_error(struct server *srv, Tier__ErrorCode code)
+{
+	if ((unsigned)code < SERVER_CODES_MAX)
+		srv->counts.errors[code]++;
 }
 
 /*
@@ -462,6 +483,8 @@ out:
 		    NULL, "server error (%s); the request had no effect",
 		    err_str(r));
 	}
+	if (resp->error != NULL)
+		dispatch_count_error(ctx.srv, resp->error->code);
 	return r;
 }
 
@@ -482,6 +505,7 @@ dispatch_refuse(struct session *s, Tier__Request *req, Tier__ErrorCode code,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	dispatch_count_error(session_server(s), code);
 	err.code = code;
 	err.message = text;
 	err.hint = (char *)(hint ? hint : "");
@@ -497,8 +521,11 @@ dispatch_request(struct session *s, Tier__Request *req)
 	const struct store_user *user = session_user(s);
 	const struct cmd_entry *cmd;
 	struct arena *arena = NULL;
+	int row = dispatch_row(req->body_case);
 
-	cmd = dispatch_lookup(req->body_case);
+	cmd = row < 0 ? NULL : dispatch_table[row];
+	if (cmd != NULL)
+		session_server(s)->counts.requests[row]++;
 	if (cmd == NULL) {
 		dispatch_refuse(s, req,
 		    TIER__ERROR_CODE__ERROR_CODE_UNSUPPORTED,

@@ -215,6 +215,17 @@ feed_new(struct server *srv, struct feed **out)
 	return 0;
 }
 
+size_t
+feed_subscribers(const struct feed *f)
+{
+	const struct feed_sub *sub;
+	size_t n = 0;
+
+	LIST_FOREACH(sub, &f->subs, entry)
+	n++;
+	return n;
+}
+
 void
 feed_free(struct feed *f)
 {

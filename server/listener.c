@@ -102,30 +102,42 @@ listener_resolve(const char *text, struct addrinfo **out)
 }
 
 int
-listener_start(struct server *srv)
+listener_open(struct server *srv, const char *setting, const char *text,
+    evconnlistener_cb cb, struct evconnlistener **out, char *bound,
+    size_t bound_len)
 {
 	struct addrinfo *ai = NULL;
-	char bound[128];
 
-	if (listener_resolve(srv->cfg.listen, &ai) != 0) {
-		log_error("listen = \"%s\" is not HOST:PORT (e.g. "
-			  "127.0.0.1:7433 or [::1]:7433)",
-		    srv->cfg.listen);
+	if (listener_resolve(text, &ai) != 0) {
+		log_error("%s = \"%s\" is not HOST:PORT (e.g. 127.0.0.1:7433 "
+			  "or [::1]:7433)",
+		    setting, text);
 		return ERR_CONFIG;
 	}
-	srv->listener = evconnlistener_new_bind(srv->base, listener_accept_cb,
-	    srv,
+	*out = evconnlistener_new_bind(srv->base, cb, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
 	    512, ai->ai_addr, (int)ai->ai_addrlen);
 	freeaddrinfo(ai);
-	if (srv->listener == NULL) {
-		log_error("cannot listen on %s: %s", srv->cfg.listen,
+	if (*out == NULL) {
+		log_error("cannot listen on %s (%s): %s", text, setting,
 		    strerror(errno));
 		return ERR_SYSTEM;
 	}
-	evconnlistener_set_error_cb(srv->listener, listener_error_cb);
-	listener_bound(
-	    evconnlistener_get_fd(srv->listener), bound, sizeof(bound));
+	evconnlistener_set_error_cb(*out, listener_error_cb);
+	listener_bound(evconnlistener_get_fd(*out), bound, bound_len);
+	return 0;
+}
+
+int
+listener_start(struct server *srv)
+{
+	char bound[128];
+	int r;
+
+	if ((r = listener_open(srv, "listen", srv->cfg.listen,
+		 listener_accept_cb, &srv->listener, bound, sizeof(bound))) !=
+	    0)
+		return r;
 	log_info("listening on %s", bound);
 	return 0;
 }

@@ -107,9 +107,10 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_error("SIGHUP: keeping the running configuration: %s", why);
 	} else {
 		if (strcmp(cfg.listen, srv->cfg.listen) != 0 ||
+		    strcmp(cfg.http_listen, srv->cfg.http_listen) != 0 ||
 		    strcmp(cfg.datadir, srv->cfg.datadir) != 0)
-			log_warn("SIGHUP: listen and datadir changes take "
-				 "effect at the next start");
+			log_warn("SIGHUP: listen, http_listen and datadir "
+				 "changes take effect at the next start");
 		/* Settings that are safe to change in a running server. */
 		srv->cfg.handshake_timeout = cfg.handshake_timeout;
 		srv->cfg.idle_timeout = cfg.idle_timeout;
@@ -182,7 +183,7 @@ server_init(struct server *srv)
 		return ERR_SYSTEM;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = listener_start(srv)) != 0)
+	if ((r = listener_start(srv)) != 0 || (r = http_start(srv)) != 0)
 		return r;
 	srv->started_at = server_now();
 	return 0;
@@ -253,6 +254,7 @@ server_free(struct server *srv)
 	while ((s = LIST_FIRST(&srv->sessions)) != NULL)
 		session_destroy(s);
 	listener_stop(srv);
+	http_stop(srv);
 	commit_free(srv->commit);
 	escalate_free(srv->escalate);
 	feed_free(srv->feed);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -35,9 +36,10 @@ struct config {
 	char name[64];          /* shown to clients in ServerHello and status */
 	long handshake_timeout; /* seconds to finish the Noise handshake */
 	long idle_timeout;      /* seconds without a request before closing */
-	long max_connections; /* accepted connections beyond this are closed */
-	long import_memory;   /* bytes all connections' imports may stage */
-	long code_ttl;        /* default lifetime of an enrolment code, s */
+	long max_connections;  /* accepted connections beyond this are closed */
+	long import_memory;    /* bytes all connections' imports may stage */
+	char http_listen[256]; /* "host:port" of /health and /metrics; "" off */
+	long code_ttl;         /* default lifetime of an enrolment code, s */
 	enum log_level log_level;   /* most verbose level logged */
 	long feed_resume_window;    /* entries behind the head a subscriber may
 				       resume from; older needs a resync */
@@ -296,6 +298,14 @@ int store_audit_place(struct store *st, const char *entity, int64_t id,
 
 /* server.c ------------------------------------------------------------------*/
 
+/* What the server has served, for /metrics (http.c). */
+#define SERVER_KINDS_MAX 64 /* rows of dispatch_table */
+#define SERVER_CODES_MAX 16 /* Tier__ErrorCode values */
+struct server_counts {
+	uint64_t requests[SERVER_KINDS_MAX]; /* per row of dispatch_table */
+	uint64_t errors[SERVER_CODES_MAX];   /* error answers, per code */
+};
+
 /* Process-wide state of one tierd. */
 struct server {
 	struct event_base *base;    /* the one event loop */
@@ -308,6 +318,8 @@ struct server {
 	int64_t started_at;                      /* Unix seconds */
 	unsigned nsessions;                      /* open sessions */
 	size_t import_staged; /* bytes the sessions' imports have staged */
+	struct evhttp *http;  /* /health and /metrics, or NULL */
+	struct server_counts counts;   /* what was served, for /metrics */
 	LIST_HEAD(, session) sessions; /* every open session */
 	struct commit *commit;         /* group-commit queue */
 	struct feed *feed;             /* subscriptions and their fan-out */
@@ -350,8 +362,27 @@ int server_init_admin(struct server *srv, const char *name, char *code,
 
 /* Binds and listens on cfg.listen. Returns 0 or ERR_CONFIG/ERR_SYSTEM. */
 int listener_start(struct server *srv);
+/*
+ * Listens on text ("host:port", port 0 for any), named setting in errors,
+ * with connections accepted into cb (NULL: the caller sets it, or hands the
+ * listener to evhttp). Writes the bound address to bound. Returns 0, or
+ * ERR_CONFIG or ERR_SYSTEM with the reason logged.
+ */
+int listener_open(struct server *srv, const char *setting, const char *text,
+    evconnlistener_cb cb, struct evconnlistener **out, char *bound,
+    size_t bound_len);
 /* Stops accepting; existing sessions are unaffected. */
 void listener_stop(struct server *srv);
+
+/* http.c --------------------------------------------------------------------*/
+
+/*
+ * GET /health and GET /metrics on cfg.http_listen, when it is set. Returns 0,
+ * or ERR_CONFIG, ERR_SYSTEM or ERR_ALLOC with the reason logged.
+ */
+int http_start(struct server *srv);
+/* Stops serving them; NULL http is allowed. */
+void http_stop(struct server *srv);
 
 /* session.c -----------------------------------------------------------------*/
 
@@ -734,6 +765,15 @@ void commit_flush(struct commit *c);
 void commit_written(struct server *srv);
 /* Opens the loop turn's read snapshot, if none is open; see commit.c. */
 void commit_snapshot(struct commit *c);
+/* Totals since start, for /metrics. Syncs are counted only when a thread
+ * does them (else each COMMIT syncs itself and counts as a batch). */
+struct commit_stats {
+	uint64_t batches;    /* COMMITs of the queue */
+	uint64_t requests;   /* write requests they ran */
+	uint64_t syncs;      /* fdatasyncs of the log by the sync thread */
+	double sync_seconds; /* the time those took */
+};
+void commit_stats(struct commit *c, struct commit_stats *out);
 
 /* enrol.c -------------------------------------------------------------------*/
 
@@ -1525,6 +1565,8 @@ int feed_new(struct server *srv, struct feed **out);
 void feed_free(struct feed *f);
 /* The newest seq fanned out: what subscribers are told is the head. */
 int64_t feed_head(const struct feed *f);
+/* The live subscriptions, for /metrics. */
+size_t feed_subscribers(const struct feed *f);
 /* The smallest after_seq a subscriber may resume from now. */
 int64_t feed_oldest_resumable(const struct feed *f);
 /*
