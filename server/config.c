@@ -24,6 +24,7 @@ config_defaults(struct config *cfg)
 	cfg->idle_timeout = 300;
 	cfg->max_connections = 10000;
 	cfg->import_memory = 256L << 20;
+	cfg->request_id_ttl = 30L * 86400;
 	cfg->code_ttl = 24 * 3600;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->feed_resume_window = 100000;
@@ -90,6 +91,8 @@ config_set(struct config *cfg, const char *section, const char *key,
 		CFG_NUMBER(idle_timeout, 1, 7 * 86400);
 	else if (CFG_IS("server", "max_connections"))
 		CFG_NUMBER(max_connections, 1, 1000000);
+	else if (CFG_IS("server", "request_id_ttl"))
+		CFG_NUMBER(request_id_ttl, 0, 3650L * 86400);
 	else if (CFG_IS("server", "http_listen"))
 		CFG_STRING(http_listen);
 	else if (CFG_IS("server", "import_memory"))

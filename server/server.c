@@ -116,6 +116,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		srv->cfg.idle_timeout = cfg.idle_timeout;
 		srv->cfg.max_connections = cfg.max_connections;
 		srv->cfg.import_memory = cfg.import_memory;
+		srv->cfg.request_id_ttl = cfg.request_id_ttl;
 		srv->cfg.code_ttl = cfg.code_ttl;
 		srv->cfg.log_level = cfg.log_level;
 		srv->cfg.feed_resume_window = cfg.feed_resume_window;
@@ -168,7 +169,8 @@ server_init(struct server *srv)
 	}
 	if ((r = commit_new(srv, &srv->commit)) != 0 ||
 	    (r = feed_new(srv, &srv->feed)) != 0 ||
-	    (r = escalate_new(srv, &srv->escalate)) != 0) {
+	    (r = escalate_new(srv, &srv->escalate)) != 0 ||
+	    (r = prune_new(srv, &srv->prune)) != 0) {
 		log_error("cannot start: %s", err_str(r));
 		return r;
 	}
@@ -257,6 +259,7 @@ server_free(struct server *srv)
 	http_stop(srv);
 	commit_free(srv->commit);
 	escalate_free(srv->escalate);
+	prune_free(srv->prune);
 	feed_free(srv->feed);
 	if (srv->stop_timer)
 		event_free(srv->stop_timer);

@@ -524,6 +524,12 @@ static const char *const store_migrations[] = {
 	"DROP INDEX complaints_customer;"
 	"CREATE INDEX complaints_customer ON complaints(customer_id, "
 	"  opened_on);",
+
+	/*
+	 * 12: request ids expire (server.request_id_ttl), oldest first. Ids
+	 * are stored as time goes, so the index grows at its end.
+	 */
+	"CREATE INDEX requests_created ON requests(created_at);",
 };
 
 #define STORE_SCHEMA_VERSION                                                   \

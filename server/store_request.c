@@ -15,6 +15,13 @@ static const char sql_request_put[] =
     "INSERT INTO requests (user_id, request_id, response, created_at) "
     "VALUES (?1, ?2, ?3, ?4)";
 
+/* The ids before ?1, but no later than the (?2+1)th oldest: about ?2 of
+ * them (more when that one shares its second), through the index. */
+static const char sql_request_prune[] =
+    "DELETE FROM requests WHERE created_at < ?1 AND created_at <= COALESCE("
+    "  (SELECT created_at FROM requests ORDER BY created_at LIMIT 1"
+    "   OFFSET ?2), ?1)";
+
 int
 store_request_get(struct store *st, int64_t user_id, const char *request_id,
     uint8_t hash[32], uint8_t **resp, size_t *len)
@@ -70,4 +77,22 @@ store_request_put(struct store *st, int64_t user_id, const char *request_id,
 	r = store_run(st, s, "request insert");
 	free(blob);
 	return r;
+}
+
+int
+store_request_prune(
+    struct store *st, int64_t before, int limit, size_t *forgotten)
+{
+	sqlite3_stmt *s = store_sql(st, sql_request_prune);
+	int r;
+
+	*forgotten = 0;
+	if (s == NULL)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	if ((r = store_run(st, s, "request prune")) != 0)
+		return r;
+	*forgotten = (size_t)store_changes(st);
+	return 0;
 }

@@ -39,6 +39,7 @@ struct config {
 	long max_connections;  /* accepted connections beyond this are closed */
 	long import_memory;    /* bytes all connections' imports may stage */
 	char http_listen[256]; /* "host:port" of /health and /metrics; "" off */
+	long request_id_ttl;   /* seconds a request id is kept; 0 forever */
 	long code_ttl;         /* default lifetime of an enrolment code, s */
 	enum log_level log_level;   /* most verbose level logged */
 	long feed_resume_window;    /* entries behind the head a subscriber may
@@ -233,6 +234,11 @@ int store_request_get(struct store *st, int64_t user_id, const char *request_id,
     uint8_t hash[32], uint8_t **resp, size_t *len);
 int store_request_put(struct store *st, int64_t user_id, const char *request_id,
     const uint8_t hash[32], const uint8_t *resp, size_t len, int64_t now);
+/* Forgets the request ids stored before before, oldest first, about limit
+ * of them (more when the last of those shares its second with others), in
+ * the open transaction. Returns 0 with *forgotten set, or ERR_STORE. */
+int store_request_prune(
+    struct store *st, int64_t before, int limit, size_t *forgotten);
 
 /*
  * The audit log (store_audit.c); audit.c computes the hashes.
@@ -324,6 +330,7 @@ struct server {
 	struct commit *commit;         /* group-commit queue */
 	struct feed *feed;             /* subscriptions and their fan-out */
 	struct escalate *escalate;     /* the overdue-step timer */
+	struct prune *prune;           /* forgets old request ids */
 	int stopping;                  /* 1 after SIGTERM */
 	struct event *sig_term, *sig_int, *sig_hup; /* signal events */
 	struct event *stop_timer; /* polls a graceful stop's progress */
@@ -1672,6 +1679,22 @@ int feed_event_build(struct feed_view *v, const struct feed_filter *flt,
 
 /* Frees a staged import; NULL is allowed. */
 void import_stage_free(struct import_stage *st);
+
+/* prune.c -------------------------------------------------------------------*/
+
+/*
+ * A timer that deletes request ids older than cfg.request_id_ttl seconds,
+ * oldest first, in batches.
+ */
+struct prune;
+
+/* Starts the timer. Returns 0 or ERR_ALLOC. */
+int prune_new(struct server *srv, struct prune **out);
+/* Stops and frees it; NULL is allowed. */
+void prune_free(struct prune *p);
+/* One pass at time now, in its own transaction: at most one batch. Returns
+ * 0 with *forgotten set, or ERR_STORE. */
+int prune_run(struct server *srv, int64_t now, size_t *forgotten);
 
 /* escalate.c ----------------------------------------------------------------*/
 

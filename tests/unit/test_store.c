@@ -353,6 +353,49 @@ test_background_checkpoints(void **state)
 	close(fd);
 }
 
+/* Request ids go oldest first, about a batch at a time, and only those
+ * stored before the cut. */
+static void
+test_request_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+	uint8_t hash[32] = { 0 }, *resp;
+	char id[16];
+	size_t n, len;
+	int i;
+
+	user_make(&u, "ann", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	/* 30 ids, three per second from t=100 to t=109. */
+	assert_int_equal(store_begin(f->st), 0);
+	for (i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "r%02d", i);
+		assert_int_equal(store_request_put(f->st, u.id, id, hash,
+				     (const uint8_t *)"x", 1, 100 + i / 3),
+		    0);
+	}
+	assert_int_equal(store_commit(f->st), 0);
+
+	/* Before 105: 15 ids, in batches of about 6 (ties kept together). */
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_request_prune(f->st, 105, 6, &n), 0);
+	assert_int_equal(n, 9); /* t=100..102: the 7th oldest is at 102 */
+	assert_int_equal(store_request_prune(f->st, 105, 6, &n), 0);
+	assert_int_equal(n, 6); /* the rest before 105 */
+	assert_int_equal(store_request_prune(f->st, 105, 6, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(
+	    store_request_get(f->st, u.id, "r14", hash, &resp, &len),
+	    ERR_NOT_FOUND);
+	assert_int_equal(
+	    store_request_get(f->st, u.id, "r15", hash, &resp, &len), 0);
+	free(resp);
+	assert_int_equal(
+	    outside_int(f->path, "SELECT count(*) FROM requests"), 15);
+}
+
 int
 main(void)
 {
@@ -373,6 +416,8 @@ main(void)
 		    test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_background_checkpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_request_prune, setup, teardown),
 	};
 	log_init("test_store", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
