@@ -174,7 +174,7 @@ test_text_valid(void **state)
 	};
 	static const char *const bad[] = {
 		"\x01",
-		"a\x1f" "b",
+		"a\x1f b",
 		"DEL \x7f",
 		"CR \r",
 		"\xc2\x85 U+0085 (C1)",
