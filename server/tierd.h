@@ -123,6 +123,22 @@ int store_open(struct store **out, const char *path, char *why, size_t why_len);
 /* Closes the database; NULL is allowed. */
 void store_close(struct store *st);
 
+/*
+ * Online backup (store_backup.c): copies the database at path, which a
+ * running tierd may be writing, to the new file dest, as of one moment,
+ * checked and synced; dest appears only when it is complete. Returns 0 with
+ * info filled, or ERR_NOT_FOUND (no database), ERR_EXISTS (dest exists),
+ * ERR_INVALID_ARG or ERR_STORE, with why filled in.
+ */
+struct store_backup_info {
+	int schema_version; /* of the copy */
+	int64_t pages;      /* pages copied */
+	int64_t bytes;      /* their size */
+	int64_t audit_head; /* the newest audit entry in the copy */
+};
+int store_backup(const char *path, const char *dest,
+    struct store_backup_info *info, char *why, size_t why_len);
+
 /* Schema version after migration, and the engine's name and version. */
 int store_schema_version(const struct store *st);
 const char *store_engine(void);
