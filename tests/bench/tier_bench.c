@@ -1135,7 +1135,35 @@ close_all(struct bench *b)
 		buf_free(&b->conns[i].in);
 		buf_free(&b->conns[i].out);
 		free(b->conns[i].q);
+		b->conns[i].q = NULL;
 	}
+}
+
+/* Closes what is left and frees b, so that nothing is held at exit. */
+static void
+bench_free(struct bench *b)
+{
+	int i;
+
+	if (b->conns != NULL) {
+		close_all(b);
+		for (i = 0; i < b->nconns; i++) {
+			free(b->conns[i].cands);
+			free(b->conns[i].vers);
+			free(b->conns[i].busy);
+		}
+		free(b->conns);
+	}
+	free(b->intended_by_cand);
+	free(b->intended_by_msg);
+	keys_free(b->admin);
+	keys_free(b->vp);
+	keys_free(b->sm);
+	if (b->logfd >= 0)
+		close(b->logfd);
+	if (b->ep >= 0)
+		close(b->ep);
+	free(b);
 }
 
 static void
@@ -1366,6 +1394,7 @@ bench_setup(struct bench *b)
 	    must(b, &b->conns[0], &req, "cycle open"), NULL);
 	close_all(b);
 	free(b->conns);
+	b->conns = NULL;
 
 	/* The segment manager adds, proposes and scores every candidate. */
 	setup_cust = calloc((size_t)b->o.candidates, sizeof(*setup_cust));
@@ -1822,7 +1851,7 @@ main(int argc, char **argv)
 	};
 	struct bench *b;
 	const char *server = NULL, *colon;
-	int ch, setup = 0, op = -1;
+	int ch, setup = 0, op = -1, r;
 	unsigned i;
 	uint8_t rnd[8];
 
@@ -1949,8 +1978,11 @@ main(int argc, char **argv)
 	}
 	if (setup) {
 		bench_setup(b);
+		bench_free(b);
 		return 0;
 	}
 	bench_run(b);
-	return b->errors > 0 || b->ndead > 0 ? 1 : 0;
+	r = b->errors > 0 || b->ndead > 0 ? 1 : 0;
+	bench_free(b);
+	return r;
 }
