@@ -110,6 +110,9 @@ as li.wei customer abc --bu 传动 --year 2026
 step "tier audit verify"
 ./build/tier audit verify
 
+step "tierd -d demo-data/server --backup demo-data/backup.db   (online, while tierd runs)"
+./build/tierd -d "$data/server" --backup "$data/backup.db"
+
 echo
 echo "tierd log: $data/tierd.log; admin client files: $TIER_CONFIG_DIR"
 if [ "$serve" -eq 1 ]; then
