@@ -2,7 +2,9 @@
  * The health check and the metrics, over HTTP (libevent's evhttp) on
  * [server] http_listen, off unless it is set:
  *
- *   GET /health   200 "ok", or 503 "stopping" during a graceful stop
+ *   GET /health   200 "ok" when the database answers a read; 503
+ *                 "stopping" during a graceful stop, 503 "database
+ *                 unavailable" when it does not
  *   GET /metrics  counters and gauges in the Prometheus text format 0.0.4
  *
  * Neither asks for a key. They carry counts and sizes, never business data,
@@ -60,12 +62,17 @@ static void
 http_health_cb(struct evhttp_request *req, void *arg)
 {
 	struct server *srv = arg;
+	const char *trouble = NULL;
 	struct evbuffer *body;
 
 	if ((body = http_body(req)) == NULL)
 		return;
-	evbuffer_add_printf(body, "%s\n", srv->stopping ? "stopping" : "ok");
 	if (srv->stopping)
+		trouble = "stopping";
+	else if (store_ping(srv->store) != 0)
+		trouble = "database unavailable";
+	evbuffer_add_printf(body, "%s\n", trouble ? trouble : "ok");
+	if (trouble != NULL)
 		http_reply(req, HTTP_SERVUNAVAIL, "Service Unavailable",
 		    "text/plain; charset=utf-8", body);
 	else

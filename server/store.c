@@ -1027,6 +1027,20 @@ store_snapshot_end(struct store *st)
 }
 
 int
+store_ping(struct store *st)
+{
+	static const char sql[] = "SELECT max(seq) FROM audit";
+	sqlite3_stmt *s = store_sql(st, sql);
+	int r;
+
+	if (s == NULL)
+		return ERR_STORE;
+	r = store_row(st, s, "ping");
+	sqlite3_reset(s);
+	return r < 0 ? r : 0;
+}
+
+int
 store_commit(struct store *st)
 {
 	int r;

@@ -183,6 +183,9 @@ void store_checkpoint_counts(
  */
 int store_snapshot_begin(struct store *st);
 void store_snapshot_end(struct store *st);
+/* Reads the newest audit entry: whether the database answers (health
+ * checks). Returns 0 or ERR_STORE. */
+int store_ping(struct store *st);
 
 /* Users. Each returns 0, ERR_NOT_FOUND, ERR_EXISTS or ERR_STORE. */
 int store_user_by_key(
