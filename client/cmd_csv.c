@@ -1331,10 +1331,11 @@ out:
 	return r;
 }
 
-/* Reads every candidate of the cycle, page by page, into pages. */
+/* Reads every candidate of the cycle, page by page, into pages; with_lines
+ * asks for their score lines too. */
 static int
 export_candidates(const struct cfg *c, struct conn **conn, uint64_t cycle,
-    struct export_pages *pages)
+    int with_lines, struct export_pages *pages)
 {
 	Tier__Request req = TIER__REQUEST__INIT;
 	Tier__CandidateListRequest body = TIER__CANDIDATE_LIST_REQUEST__INIT;
@@ -1343,6 +1344,7 @@ export_candidates(const struct cfg *c, struct conn **conn, uint64_t cycle,
 
 	body.cycle_id = cycle;
 	body.page_size = EXPORT_PAGE;
+	body.with_lines = with_lines != 0;
 	req.body_case = TIER__REQUEST__BODY_CANDIDATE_LIST;
 	req.candidate_list = &body;
 	for (;;) {
@@ -1373,7 +1375,7 @@ cmd_candidate_export_main(
 
 	if ((r = export_parse(self, argc, argv, c, 1, &o)) != 0)
 		return r == EXIT_OK + 256 ? EXIT_OK : r;
-	if ((r = export_candidates(c, &conn, o.cycle, &pages)) != 0)
+	if ((r = export_candidates(c, &conn, o.cycle, 0, &pages)) != 0)
 		goto out;
 	if ((f = export_open(&o)) == NULL) {
 		r = EXIT_USAGE;
@@ -1451,7 +1453,7 @@ cmd_score_export_main(
 			set = crit->criteria_get->sets[i];
 	}
 	n = 3 + (set != NULL ? set->n_criteria : 0);
-	if ((r = export_candidates(c, &conn, o.cycle, &pages)) != 0)
+	if ((r = export_candidates(c, &conn, o.cycle, 1, &pages)) != 0)
 		goto out;
 	cells = calloc(n, sizeof(*cells));
 	num = calloc(n, sizeof(*num));
@@ -1474,17 +1476,20 @@ cmd_score_export_main(
 		    pages.resp[i]->candidate_list;
 
 		for (j = 0; j < lr->n_candidates; j++) {
-			const Tier__Candidate *cd;
+			const Tier__Candidate *cd = lr->candidates[j];
 
-			/* Lists carry no score lines: one candidate_get
-			 * each. */
-			get.candidate_id = lr->candidates[j]->id;
-			req = (Tier__Request)TIER__REQUEST__INIT;
-			req.body_case = TIER__REQUEST__BODY_CANDIDATE_GET;
-			req.candidate_get = &get;
-			if ((r = cmd_call(c, &conn, &req, &one)) != 0)
-				goto out;
-			cd = one->candidate_get->candidate;
+			/* A server that ignores with_lines sends none: ask
+			 * for the candidate itself. */
+			if (cd->n_lines == 0 && n > 3) {
+				get.candidate_id = cd->id;
+				req = (Tier__Request)TIER__REQUEST__INIT;
+				req.body_case =
+				    TIER__REQUEST__BODY_CANDIDATE_GET;
+				req.candidate_get = &get;
+				if ((r = cmd_call(c, &conn, &req, &one)) != 0)
+					goto out;
+				cd = one->candidate_get->candidate;
+			}
 			snprintf(num[0], sizeof(num[0]), "%llu",
 			    (unsigned long long)cd->id);
 			cells[0] = num[0];
@@ -1508,7 +1513,8 @@ cmd_score_export_main(
 			}
 			output_csv_record(f, cells, n);
 			rows++;
-			tier__response__free_unpacked(one, NULL);
+			if (one != NULL)
+				tier__response__free_unpacked(one, NULL);
 			one = NULL;
 		}
 	}

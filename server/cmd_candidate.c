@@ -472,6 +472,21 @@ cand_wire_allowed(struct cmd_candidate_actor *ac,
 	return 0;
 }
 
+/* Adds c's score lines and missing information to w (list with_lines). */
+static int
+cand_wire_lines(struct cmd_ctx *ctx, const struct store_candidate *c,
+    const struct store_cycle *cy, Tier__Candidate *w)
+{
+	struct cand_sheet sh;
+	struct cand_card card;
+	int r;
+
+	if ((r = cand_sheet_load(ctx, c, cy, &sh)) != 0 ||
+	    (r = cand_card_load(ctx, c, &card)) != 0)
+		return r;
+	return cand_wire_sheet(ctx, &sh, &card, w);
+}
+
 /* sh: c's score sheet when the caller has it, else NULL to load it. */
 static Tier__Candidate *
 cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
@@ -1396,6 +1411,9 @@ cmd_candidate_list(
 			r = ERR_ALLOC;
 			goto out;
 		}
+		if (a->with_lines && (r = cand_wire_lines(ctx, &rows[i], &cy,
+					  out->candidates[i])) != 0)
+			goto out;
 	}
 	out->n_candidates = n;
 	out->total = total;

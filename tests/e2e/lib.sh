@@ -478,6 +478,25 @@ wait_for() {
 	return 1
 }
 
+# tierd_metric SERIES: the value of one series of the running tierd's
+# /metrics (it needs http_listen), e.g. 'tierd_requests_total{kind="status"}';
+# "missing" when there is no such series.
+tierd_metric() {
+	local port
+	port=$(grep -oE 'http: /health and /metrics on 127\.0\.0\.1:[0-9]+' \
+		"$TIERD_LOG" | head -n 1 | grep -oE '[0-9]+$')
+	[ -n "$port" ] || die "tierd_metric: this tierd serves no /metrics"
+	python3 -c 'import sys, urllib.request
+url = "http://127.0.0.1:%s/metrics" % sys.argv[1]
+for line in urllib.request.urlopen(url, timeout=10).read().decode().splitlines():
+    name, _, value = line.rpartition(" ")
+    if name == sys.argv[2]:
+        print(value)
+        break
+else:
+    print("missing")' "$port" "$1"
+}
+
 # now_ms: the wall clock in Unix milliseconds.
 now_ms() {
 	date +%s%3N

@@ -51,9 +51,11 @@ expect_count() {
 	fi
 }
 
-tierd_config
+tierd_config "http_listen = 127.0.0.1:0"
 init_admin root
 tierd_start
+wait_for "$TIERD_LOG" "http: /health and /metrics on" 10 ||
+	die "tierd did not start /metrics"
 enroll_as root "$CODE"
 
 note "organisation and people"
@@ -318,7 +320,13 @@ expect_rc 0 "scores import"
 expect_out "3 candidates scored" "three candidates are scored"
 tier_as sm --output json candidate list --cycle "$CYCLE" --state scored
 expect_jget 'd["total"]' 3 "all three are scored now"
+gets=$(tierd_metric 'tierd_requests_total{kind="candidate_get"}')
+lists=$(tierd_metric 'tierd_requests_total{kind="candidate_list"}')
 tier_as sm score export --cycle "$CYCLE" --file "$D/scores2.csv"
+[ "$(tierd_metric 'tierd_requests_total{kind="candidate_get"}')" = "$gets" ] &&
+	[ "$(tierd_metric 'tierd_requests_total{kind="candidate_list"}')" = $((lists + 1)) ] &&
+	pass "the score export reads one list page with lines, not each candidate" ||
+	fail "score export: candidate_get $gets -> $(tierd_metric 'tierd_requests_total{kind="candidate_get"}'), candidate_list $lists -> $(tierd_metric 'tierd_requests_total{kind="candidate_list"}')"
 py 'import csv, sys
 r = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
 sys.exit(0 if sorted((x["reach"], x["fit"]) for x in r) == [("8", "3"), ("8", "4"), ("8", "4")] else 1)' \
