@@ -35,6 +35,7 @@ struct commit_item {
 	Tier__Request *req;             /* owned */
 	Tier__Response resp;            /* filled by the handler */
 	struct arena *arena;            /* memory behind resp */
+	int64_t arrived;                /* server_clock_ns() when queued */
 };
 
 TAILQ_HEAD(commit_list, commit_item);
@@ -275,6 +276,7 @@ commit_enqueue(struct commit *c, struct session *s, const struct cmd_entry *cmd,
 	it->cmd = cmd;
 	it->req = req;
 	it->resp = resp;
+	it->arrived = server_clock_ns();
 	session_set_busy(s);
 	TAILQ_INSERT_TAIL(&c->queue, it, entry);
 	/*
@@ -317,6 +319,8 @@ commit_reply(struct commit_list *batch, int committed)
 	while ((it = TAILQ_FIRST(batch)) != NULL) {
 		TAILQ_REMOVE(batch, it, entry);
 		session_send(it->session, &it->resp);
+		server_observe(
+		    session_server(it->session), SERVER_WRITE, it->arrived);
 		/*
 		 * A handler may have changed session state (enrolment) on the
 		 * assumption of a commit: a failed batch cannot leave it so.

@@ -522,6 +522,7 @@ dispatch_request(struct session *s, Tier__Request *req)
 	const struct cmd_entry *cmd;
 	struct arena *arena = NULL;
 	int row = dispatch_row(req->body_case);
+	int64_t arrived = server_clock_ns();
 
 	cmd = row < 0 ? NULL : dispatch_table[row];
 	if (cmd != NULL)
@@ -572,6 +573,7 @@ dispatch_request(struct session *s, Tier__Request *req)
 	commit_snapshot(session_server(s)->commit);
 	dispatch_run(s, cmd, req, &resp, arena);
 	session_send(s, &resp);
+	server_observe(session_server(s), SERVER_READ, arrived);
 done:
 	arena_free(arena);
 	tier__request__free_unpacked(req, NULL);

@@ -144,6 +144,32 @@ http_metrics_write(struct server *srv, struct evbuffer *b)
 			    name, (unsigned long long)srv->counts.errors[i]);
 	}
 
+	http_family(b, "tierd_request_seconds", "histogram",
+	    "Time from a decoded request to its answer (a write's: "
+	    "after the sync of its commit), by class.");
+	for (i = 0; i < SERVER_CLASSES; i++) {
+		const char *cl = i == SERVER_WRITE ? "write" : "read";
+		uint64_t n = 0;
+		size_t k;
+
+		for (k = 0; k <= SERVER_BUCKETS; k++) {
+			n += srv->counts.latency[i][k];
+			if (k < SERVER_BUCKETS)
+				evbuffer_add_printf(b,
+				    "tierd_request_seconds_bucket{class=\"%s\","
+				    "le=\"%g\"} %llu\n",
+				    cl, server_buckets[k],
+				    (unsigned long long)n);
+		}
+		evbuffer_add_printf(b,
+		    "tierd_request_seconds_bucket{class=\"%s\",le=\"+Inf\"} "
+		    "%llu\n"
+		    "tierd_request_seconds_sum{class=\"%s\"} %.6f\n"
+		    "tierd_request_seconds_count{class=\"%s\"} %llu\n",
+		    cl, (unsigned long long)n, cl, srv->counts.latency_sum[i],
+		    cl, (unsigned long long)n);
+	}
+
 	commit_stats(srv->commit, &cs);
 	http_family(b, "tierd_commit_batches_total", "counter",
 	    "Group commits: transactions that ran queued write requests.");

@@ -18,10 +18,34 @@
 /* How long a graceful stop waits for clients to take their last replies. */
 #define SERVER_STOP_SECONDS 5
 
+const double server_buckets[SERVER_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005,
+	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+
 int64_t
 server_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+int64_t
+server_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+server_observe(struct server *srv, enum server_class cl, int64_t since_ns)
+{
+	double s = (double)(server_clock_ns() - since_ns) / 1e9;
+	size_t i = 0;
+
+	while (i < SERVER_BUCKETS && s > server_buckets[i])
+		i++;
+	srv->counts.latency[cl][i]++;
+	srv->counts.latency_sum[cl] += s;
 }
 
 void

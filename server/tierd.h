@@ -326,10 +326,19 @@ int store_audit_place(struct store *st, const char *entity, int64_t id,
 /* What the server has served, for /metrics (http.c). */
 #define SERVER_KINDS_MAX 64 /* rows of dispatch_table */
 #define SERVER_CODES_MAX 16 /* Tier__ErrorCode values */
+#define SERVER_BUCKETS   12 /* latency histogram bounds (server.c) */
+enum server_class { SERVER_READ, SERVER_WRITE, SERVER_CLASSES };
 struct server_counts {
 	uint64_t requests[SERVER_KINDS_MAX]; /* per row of dispatch_table */
 	uint64_t errors[SERVER_CODES_MAX];   /* error answers, per code */
+	/* Answers by the time from a request's arrival (a write's: until
+	 * after its sync), per bucket of server_buckets, the last for the
+	 * slower ones; and the sum of those times, seconds. */
+	uint64_t latency[SERVER_CLASSES][SERVER_BUCKETS + 1];
+	double latency_sum[SERVER_CLASSES];
 };
+/* The upper bounds of the latency buckets, seconds, ascending. */
+extern const double server_buckets[SERVER_BUCKETS];
 
 /* Process-wide state of one tierd. */
 struct server {
@@ -371,6 +380,10 @@ void server_free(struct server *srv);
 void server_stop(struct server *srv, const char *why);
 /* Current time as the server sees it, Unix seconds. */
 int64_t server_now(void);
+/* A monotonic clock, nanoseconds, for measuring how long things take. */
+int64_t server_clock_ns(void);
+/* Counts an answer of class cl to a request that arrived at since_ns. */
+void server_observe(struct server *srv, enum server_class cl, int64_t since_ns);
 /* The paths inside the data directory. */
 void server_path(
     const struct server *srv, const char *file, char *out, size_t out_len);

@@ -55,6 +55,8 @@ status0=$(metric 'tierd_requests_total{kind="status"}')
 enroll0=$(metric 'tierd_requests_total{kind="enroll"}')
 refused0=$(metric 'tierd_request_errors_total{code="enrolment_refused"}')
 batches0=$(metric tierd_commit_batches_total)
+reads0=$(metric 'tierd_request_seconds_count{class="read"}')
+writes0=$(metric 'tierd_request_seconds_count{class="write"}')
 [ "$status0" != missing ] && [ "$refused0" != missing ] && [ "$batches0" != missing ] &&
 	pass "requests, errors and commits are counted from the start" ||
 	fail "metrics missing: status=$status0 refused=$refused0 batches=$batches0"
@@ -86,6 +88,17 @@ http_get /metrics
 	[ "$(metric tierd_commit_requests_total)" -ge 1 ] &&
 	pass "the writes went through group commits" ||
 	fail "commits: $batches0 -> $(metric tierd_commit_batches_total)"
+reads=$(metric 'tierd_request_seconds_count{class="read"}')
+writes=$(metric 'tierd_request_seconds_count{class="write"}')
+[ "$reads" -ge $((reads0 + 2)) ] && [ "$writes" -ge $((writes0 + 1)) ] &&
+	pass "answer times are counted, reads and writes apart ($reads0 -> $reads, $writes0 -> $writes)" ||
+	fail "request_seconds counts: reads $reads0 -> $reads, writes $writes0 -> $writes"
+[ "$(metric 'tierd_request_seconds_bucket{class="read",le="+Inf"}')" = "$reads" ] &&
+	pass "the +Inf bucket holds every answer" || fail "+Inf bucket != count"
+python3 -c 'import re, sys
+b = [int(m.group(2)) for m in re.finditer(r"tierd_request_seconds_bucket\{class=\"write\",le=\"([^\"]+)\"\} (\d+)", open(sys.argv[1]).read())]
+sys.exit(0 if len(b) == 13 and b == sorted(b) else 1)' "$HBODY" &&
+	pass "13 write buckets, cumulative" || fail "write buckets are not 13 cumulative counts"
 [ "$(metric tierd_fsyncs_total)" -ge 1 ] && pass "and the sync thread synced the log" ||
 	fail "fsyncs: $(metric tierd_fsyncs_total)"
 [ "$(metric 'tierd_database_bytes{file="tier.db"}')" -gt 0 ] &&
