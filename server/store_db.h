@@ -82,11 +82,14 @@ struct store_units {
 struct store_units *store_units(struct store *st);
 
 /*
- * Candidate ranks kept in memory (store_rank.c): the loaded cycles, and the
- * undo log of the open transaction with a mark per open savepoint.
+ * Candidate ranks kept in memory (store_rank.c): the loaded cycles, most
+ * recently asked about first, and the undo log of the open transaction with
+ * a mark per open savepoint.
  */
+#define STORE_RANK_CYCLES 32 /* cycles kept loaded; the oldest asked go */
 struct store_ranks {
 	struct rank_cycle *cycles;
+	size_t ncycles;
 	struct rank_undo *log;
 	size_t nlog, caplog;
 	size_t *marks;
@@ -105,6 +108,8 @@ int store_rank_moved(struct store *st, const struct store_candidate *old,
     const struct store_candidate *c);
 /* After a statement changed many candidates of a cycle. */
 void store_rank_forget(struct store *st, int64_t cycle_id);
+/* Whether a cycle's ranks are loaded, for tests. */
+int store_rank_loaded(struct store *st, int64_t cycle_id);
 /* The transaction hooks of store.c. */
 int store_rank_savepoint(struct store *st);
 void store_rank_release(struct store *st);

@@ -13,6 +13,9 @@
  * many (store_cycle.c). Inside a transaction each change is logged, and a
  * rollback to a savepoint, or of the whole transaction, undoes the changes
  * made since; undoing the load of a cycle forgets it, to be read again.
+ * At most STORE_RANK_CYCLES cycles stay loaded (a segment's tree is 40
+ * KiB): reading one more forgets the one asked about least recently, whose
+ * logged changes, if any, the undo then skips.
  */
 #include "store_db.h"
 
@@ -153,6 +156,7 @@ rank_cycle_drop(struct store_ranks *rk, int64_t cycle_id)
 		if (cy->cycle_id == cycle_id) {
 			*p = cy->next;
 			rank_cycle_free(cy);
+			rk->ncycles--;
 			return;
 		}
 	}
@@ -202,12 +206,21 @@ static int
 rank_cycle_get(struct store *st, int64_t cycle_id, struct rank_cycle **out)
 {
 	struct store_ranks *rk = store_rank_state(st);
-	struct rank_cycle *cy;
+	struct rank_cycle **p, *cy, *last = NULL;
 	sqlite3_stmt *s;
 	int rc, r = 0;
 
-	if ((*out = rank_cycle_find(rk, cycle_id)) != NULL)
-		return 0;
+	/* Found: to the front, as the most recently asked about. */
+	for (p = &rk->cycles; (cy = *p) != NULL; p = &cy->next) {
+		if (cy->cycle_id == cycle_id) {
+			*p = cy->next;
+			cy->next = rk->cycles;
+			rk->cycles = cy;
+			*out = cy;
+			return 0;
+		}
+	}
+	*out = NULL;
 	if ((cy = calloc(1, sizeof(*cy))) == NULL)
 		return ERR_ALLOC;
 	cy->cycle_id = cycle_id;
@@ -234,7 +247,14 @@ rank_cycle_get(struct store *st, int64_t cycle_id, struct rank_cycle **out)
 	}
 	cy->next = rk->cycles;
 	rk->cycles = cy;
+	rk->ncycles++;
 	*out = cy;
+	/* Too many: forget the one asked about least recently. */
+	if (rk->ncycles > STORE_RANK_CYCLES) {
+		for (last = rk->cycles; last->next != NULL; last = last->next)
+			;
+		rank_cycle_drop(rk, last->cycle_id);
+	}
 	return 0;
 }
 
@@ -300,6 +320,12 @@ void
 store_rank_forget(struct store *st, int64_t cycle_id)
 {
 	rank_cycle_drop(store_rank_state(st), cycle_id);
+}
+
+int
+store_rank_loaded(struct store *st, int64_t cycle_id)
+{
+	return rank_cycle_find(store_rank_state(st), cycle_id) != NULL;
 }
 
 /* Undoes the log back to entry mark. */

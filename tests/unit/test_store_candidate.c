@@ -366,6 +366,54 @@ test_ranks_roll_back(void **state)
 	ranks_match_oracle(f, ids, 30);
 }
 
+/*
+ * At most STORE_RANK_CYCLES cycles stay loaded: reading one more forgets the
+ * one asked about least recently, and a forgotten cycle's ranks are right
+ * when it is next asked about, after a change made while it was forgotten.
+ */
+static void
+test_ranks_forget_oldest(void **state)
+{
+	struct fixture *f = *state;
+	int64_t first = f->cycle, cycles[STORE_RANK_CYCLES];
+	struct store_candidate c;
+	struct store_cycle cy;
+	char name[32];
+	int i;
+
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[0], &c), 0);
+	assert_true(store_rank_loaded(f->st, first));
+	assert_int_equal(store_cycle_get(f->st, first, &cy), 0);
+	for (i = 0; i < STORE_RANK_CYCLES; i++) {
+		cy.year = 2028 + i;
+		assert_int_equal(store_cycle_insert(f->st, &cy), 0);
+		cycles[i] = f->cycle = cy.id;
+		snprintf(name, sizeof(name), "hi%d", i);
+		candidate_add(f, f->seg_a, customer_add(f, f->bu, name), 60, 1);
+		snprintf(name, sizeof(name), "lo%d", i);
+		assert_int_equal(store_candidate_get(f->st, f->a,
+				     candidate_add(f, f->seg_a,
+					 customer_add(f, f->bu, name), 40, 1),
+				     &c),
+		    0);
+		assert_int_equal(c.rank_bu, 2);
+	}
+	f->cycle = first;
+	assert_false(store_rank_loaded(f->st, first));
+	for (i = 0; i < STORE_RANK_CYCLES; i++)
+		assert_true(store_rank_loaded(f->st, cycles[i]));
+
+	/* A 70 overtakes A 80, A 80 and B 85 while its cycle is forgotten. */
+	rescore(f, f->cand[2], 95);
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[2], &c), 0);
+	assert_int_equal(c.rank_segment, 1);
+	assert_int_equal(c.rank_bu, 1);
+	assert_int_equal(store_candidate_get(f->st, f->a, f->cand[4], &c), 0);
+	assert_int_equal(c.rank_bu, 2);
+	assert_true(store_rank_loaded(f->st, first));
+	assert_false(store_rank_loaded(f->st, cycles[0]));
+}
+
 static void
 test_list(void **state)
 {
@@ -644,6 +692,8 @@ main(void)
 		    test_scores_approvals_funnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_customer_reads_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ranks_forget_oldest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
