@@ -62,6 +62,21 @@ backup_check(sqlite3 *db, char *why, size_t why_len)
 	return ok;
 }
 
+/*
+ * Gives tmp the name dest without replacing a dest that appeared meanwhile:
+ * a hard link fails when dest exists. A file system without hard links gets
+ * a rename. Returns 0 or -1 with errno set.
+ */
+static int
+backup_name(const char *tmp, const char *dest)
+{
+	if (link(tmp, dest) == 0)
+		return unlink(tmp);
+	if (errno == EEXIST)
+		return -1;
+	return rename(tmp, dest);
+}
+
 /* fsyncs path (a file or a directory). */
 static int
 backup_sync(const char *path)
@@ -172,7 +187,7 @@ store_backup(const char *path, const char *dest, struct store_backup_info *info,
 	}
 	dst = NULL;
 	snprintf(dir, sizeof(dir), "%s", dest);
-	if (backup_sync(tmp) != 0 || rename(tmp, dest) != 0 ||
+	if (backup_sync(tmp) != 0 || backup_name(tmp, dest) != 0 ||
 	    backup_sync(dirname(dir)) != 0) {
 		snprintf(
 		    why, why_len, "cannot write %s: %s", dest, strerror(errno));
