@@ -1,8 +1,9 @@
 /*
  * tier-bench: a load generator that speaks the real protocol. It opens many
  * connections from one process (epoll, non-blocking, Noise handshake
- * included), drives one operation at full speed (closed loop) or at a fixed
- * rate (open loop), and reports throughput and latency percentiles measured
+ * included), drives one operation or a weighted mix of them at full speed
+ * (closed loop) or at a fixed rate (open loop), and reports throughput and
+ * latency percentiles, in all and per operation of a mix, measured
  * from each request's intended send time, so that a stalled server cannot
  * hide its latency behind a stalled generator. It also builds the data set
  * it measures (--setup), through the server's own request path.
@@ -123,10 +124,13 @@ enum bench_op {
 	OP_FANOUT,    /* SCORE by the clients, delivery to the watchers */
 	OP_IDLE,      /* hold authenticated connections */
 	OP_SETUP,     /* build the data set */
+	OP_MIX,       /* the request operations above fanout, by weight */
 };
 
 static const char *const op_names[] = { "score", "lookup", "candidate", "top20",
-	"fanout", "idle", "setup" };
+	"fanout", "idle", "setup", "mix" };
+
+#define MIX_OPS OP_FANOUT /* score, lookup, candidate, top20 may be mixed */
 
 struct opts {
 	char host[256]; /* of the server */
@@ -136,16 +140,18 @@ struct opts {
 	const char *log;  /* acknowledged writes, one line each */
 	const char *pin;  /* expected server fingerprint, or NULL */
 	enum bench_op op;
-	int clients;     /* request connections */
-	int watchers;    /* fanout: subscribed connections */
-	int pipeline;    /* closed loop: outstanding per connection */
-	double rate;     /* open loop: requests/s over all; 0 closed */
-	double duration; /* seconds of measurement */
-	long candidates; /* --setup: how many */
-	int segments;    /* --setup: segments of the BU */
-	int redis;       /* fanout against redis-server instead */
-	int server_pid;  /* --server-pid: its CPU is reported too; 0 none */
-	int quiet;       /* only the RESULT line */
+	unsigned mix[MIX_OPS]; /* OP_MIX: the weight of each operation */
+	unsigned mix_total;    /* their sum */
+	int clients;           /* request connections */
+	int watchers;          /* fanout: subscribed connections */
+	int pipeline;          /* closed loop: outstanding per connection */
+	double rate;           /* open loop: requests/s over all; 0 closed */
+	double duration;       /* seconds of measurement */
+	long candidates;       /* --setup: how many */
+	int segments;          /* --setup: segments of the BU */
+	int redis;             /* fanout against redis-server instead */
+	int server_pid; /* --server-pid: its CPU is reported too; 0 none */
+	int quiet;      /* only the RESULT line */
 };
 
 /* What --setup recorded about the data set. */
@@ -159,6 +165,7 @@ struct slot {
 	uint64_t id;      /* Request.id, or a Redis message number */
 	int64_t intended; /* ns: when it should have been sent */
 	int64_t cand;     /* candidate index (score) or -1 */
+	int op;           /* the bench_op it measures, -1 preparation */
 	char rid[40];     /* request id of a change */
 };
 
@@ -217,6 +224,9 @@ struct bench {
 	struct hist lat;           /* request latency from intended send */
 	struct hist fan;           /* commit -> delivery to each watcher */
 	uint64_t ok, errors, sent, deliveries, conflicts;
+	struct hist lat_op[MIX_OPS]; /* OP_MIX: latency per operation */
+	uint64_t ok_op[MIX_OPS];     /* and answers */
+	int sending_op;              /* the op of the request being sent */
 	char first_error[512];
 	int64_t *intended_by_cand; /* fanout: intended send of the last write */
 	int64_t *intended_by_msg;  /* redis fanout: by message number */
@@ -493,6 +503,7 @@ conn_send(struct bench *b, struct conn *c, Tier__Request *req, int64_t intended)
 	s->id = req->id = ++c->next_id;
 	s->intended = intended;
 	s->cand = -1;
+	s->op = b->sending_op;
 	if (req->request_id != NULL && req->request_id[0] != '\0')
 		snprintf(s->rid, sizeof(s->rid), "%s", req->request_id);
 	if (msg_pack(&req->base, &plain) != 0 ||
@@ -592,6 +603,30 @@ pick(int64_t lo, int64_t hi)
 	return lo + (int64_t)(randombytes_uniform((uint32_t)(hi - lo + 1)));
 }
 
+/* Whether the run sends op: as the operation, or in the mix. */
+static int
+op_uses(const struct bench *b, enum bench_op op)
+{
+	if (b->o.op == OP_MIX)
+		return op < MIX_OPS && b->o.mix[op] > 0;
+	return b->o.op == op;
+}
+
+/* The next operation of a mix, drawn by weight. */
+static enum bench_op
+mix_pick(const struct bench *b)
+{
+	uint32_t r = randombytes_uniform(b->o.mix_total);
+	int op;
+
+	for (op = 0; op < MIX_OPS - 1; op++) {
+		if (r < b->o.mix[op])
+			break;
+		r -= b->o.mix[op];
+	}
+	return (enum bench_op)op;
+}
+
 /* Sends the operation once, if it can now. Returns 0 if it could not. */
 static int
 issue(struct bench *b, struct conn *c, int64_t intended)
@@ -600,6 +635,8 @@ issue(struct bench *b, struct conn *c, int64_t intended)
 	Tier__CustomerGetRequest cg = TIER__CUSTOMER_GET_REQUEST__INIT;
 	Tier__CandidateGetRequest kg = TIER__CANDIDATE_GET_REQUEST__INIT;
 	Tier__CandidateListRequest cl = TIER__CANDIDATE_LIST_REQUEST__INIT;
+	enum bench_op op = b->o.op == OP_MIX ? mix_pick(b) : b->o.op;
+	struct slot *s;
 	char num[32];
 	int i, k = 0;
 
@@ -611,7 +648,7 @@ issue(struct bench *b, struct conn *c, int64_t intended)
 		send_redis(b, c, intended, 3, "PUBLISH", BENCH_CHANNEL, num);
 		return 1;
 	}
-	switch (b->o.op) {
+	switch (op) {
 	case OP_SCORE:
 	case OP_FANOUT:
 		for (i = 0; i < c->ncands; i++) {
@@ -626,7 +663,9 @@ issue(struct bench *b, struct conn *c, int64_t intended)
 		if (b->intended_by_cand != NULL)
 			b->intended_by_cand[c->cands[k] - b->st.cand_lo] =
 			    intended;
+		b->sending_op = op;
 		send_score(b, c, c->cands[k], c->vers[k], intended, k);
+		b->sending_op = -1;
 		return 1;
 	case OP_LOOKUP:
 		cg.customer_id = (uint64_t)pick(b->st.cust_lo, b->st.cust_hi);
@@ -647,7 +686,8 @@ issue(struct bench *b, struct conn *c, int64_t intended)
 	default:
 		return 0;
 	}
-	conn_send(b, c, &req, intended);
+	s = conn_send(b, c, &req, intended);
+	s->op = op;
 	return 1;
 }
 
@@ -715,6 +755,10 @@ on_response(struct bench *b, struct conn *c, const Tier__Response *r)
 	if (b->measuring && s->intended >= b->t0) {
 		hist_add(&b->lat, now - s->intended);
 		b->ok++;
+		if (s->op >= 0 && s->op < MIX_OPS) {
+			hist_add(&b->lat_op[s->op], now - s->intended);
+			b->ok_op[s->op]++;
+		}
 	}
 }
 
@@ -1482,7 +1526,7 @@ run_tick(struct bench *b, struct conn *c, int64_t now)
 {
 	if (c->kind != CONN_WRITER)
 		return;
-	if (b->o.op == OP_SCORE || b->o.op == OP_FANOUT)
+	if (op_uses(b, OP_SCORE) || b->o.op == OP_FANOUT)
 		prep_tick(b, c, now); /* after a conflict */
 	if (b->o.rate > 0) {
 		while (c->next_due <= now && c->qlen < 10000) {
@@ -1607,10 +1651,10 @@ per_op(char *out, size_t len, int64_t us, uint64_t ops)
 static void
 report(struct bench *b, double secs)
 {
-	char cpu[32], server_cpu[32];
-
 	const char *op = b->o.redis ? "redis-fanout" : op_names[b->o.op];
 	double rate = secs > 0 ? (double)b->ok / secs : 0;
+	char cpu[32], server_cpu[32];
+	int i;
 
 	per_op(cpu, sizeof(cpu), b->cpu, b->ok);
 	per_op(server_cpu, sizeof(server_cpu), b->server_cpu, b->ok);
@@ -1627,6 +1671,18 @@ report(struct bench *b, double secs)
 		       "ms, p99.9 %.3f ms, max %.3f ms\n",
 		    hist_ms(&b->lat, 0.5), hist_ms(&b->lat, 0.99),
 		    hist_ms(&b->lat, 0.999), (double)b->lat.max / 1000.0);
+		for (i = 0; b->o.op == OP_MIX && i < MIX_OPS; i++) {
+			if (b->o.mix[i] == 0)
+				continue;
+			printf("  %s (weight %u of %u): %llu ok, %.0f/s, p50 "
+			       "%.3f ms, p99 %.3f ms, p99.9 %.3f ms\n",
+			    op_names[i], b->o.mix[i], b->o.mix_total,
+			    (unsigned long long)b->ok_op[i],
+			    secs > 0 ? (double)b->ok_op[i] / secs : 0,
+			    hist_ms(&b->lat_op[i], 0.5),
+			    hist_ms(&b->lat_op[i], 0.99),
+			    hist_ms(&b->lat_op[i], 0.999));
+		}
 		if (b->o.op == OP_FANOUT)
 			printf("  %d watcher(s): %llu deliveries (%.0f/s), "
 			       "send -> delivery p50 %.3f ms, p99 %.3f ms, "
@@ -1645,13 +1701,26 @@ report(struct bench *b, double secs)
 	printf("RESULT op=%s clients=%d watchers=%d ok=%llu errors=%llu "
 	       "rate=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
 	       "deliveries=%llu delivery_rate=%.1f d_p50_ms=%.3f "
-	       "d_p99_ms=%.3f d_p999_ms=%.3f cpu_us=%s server_cpu_us=%s\n",
+	       "d_p99_ms=%.3f d_p999_ms=%.3f cpu_us=%s server_cpu_us=%s",
 	    op, b->o.clients, b->o.op == OP_FANOUT ? b->o.watchers : 0,
 	    (unsigned long long)b->ok, (unsigned long long)b->errors, rate,
 	    hist_ms(&b->lat, 0.5), hist_ms(&b->lat, 0.99),
 	    hist_ms(&b->lat, 0.999), (unsigned long long)b->deliveries,
 	    secs > 0 ? (double)b->deliveries / secs : 0, hist_ms(&b->fan, 0.5),
 	    hist_ms(&b->fan, 0.99), hist_ms(&b->fan, 0.999), cpu, server_cpu);
+	/* A mix: each operation's figures, prefixed by its name. */
+	for (i = 0; b->o.op == OP_MIX && i < MIX_OPS; i++) {
+		if (b->o.mix[i] == 0)
+			continue;
+		printf(" %s_ok=%llu %s_rate=%.1f %s_p50_ms=%.3f "
+		       "%s_p99_ms=%.3f %s_p999_ms=%.3f",
+		    op_names[i], (unsigned long long)b->ok_op[i], op_names[i],
+		    secs > 0 ? (double)b->ok_op[i] / secs : 0, op_names[i],
+		    hist_ms(&b->lat_op[i], 0.5), op_names[i],
+		    hist_ms(&b->lat_op[i], 0.99), op_names[i],
+		    hist_ms(&b->lat_op[i], 0.999));
+	}
+	printf("\n");
 }
 
 static void
@@ -1664,7 +1733,7 @@ bench_run(struct bench *b)
 	if (!b->o.redis)
 		state_load(b);
 	ncand = b->st.cand_hi - b->st.cand_lo + 1;
-	if (b->o.op == OP_SCORE || b->o.op == OP_FANOUT) {
+	if (op_uses(b, OP_SCORE) || b->o.op == OP_FANOUT) {
 		if (!b->o.redis && (int64_t)b->o.clients * per > ncand)
 			per = (int)(ncand / b->o.clients);
 		if (!b->o.redis && per < 1)
@@ -1707,7 +1776,8 @@ bench_run(struct bench *b)
 			send_subscribe(b, c);
 			continue;
 		}
-		if ((b->o.op != OP_SCORE && b->o.op != OP_FANOUT) || b->o.redis)
+		if ((!op_uses(b, OP_SCORE) && b->o.op != OP_FANOUT) ||
+		    b->o.redis)
 			continue;
 		c->ncands = per;
 		c->cands = calloc((size_t)per, sizeof(int64_t));
@@ -1745,9 +1815,13 @@ bench_run(struct bench *b)
 		unsigned j;
 		for (j = 0; j < c->qlen; j++) {
 			struct slot *s = &c->q[(c->qhead + j) % c->qcap];
-			if (c->state == CONN_READY && s->intended >= b->t0 &&
-			    s->intended < b->t_end)
-				hist_add(&b->lat, now_ns() - s->intended);
+			if (c->state != CONN_READY || s->intended < b->t0 ||
+			    s->intended >= b->t_end)
+				continue;
+			hist_add(&b->lat, now_ns() - s->intended);
+			if (s->op >= 0 && s->op < MIX_OPS)
+				hist_add(
+				    &b->lat_op[s->op], now_ns() - s->intended);
 		}
 	}
 	/* Let the last events arrive. */
@@ -1761,6 +1835,47 @@ bench_run(struct bench *b)
 }
 
 /* Command line --------------------------------------------------------------*/
+
+/* "lookup=80,score=20": the weight of each operation of a mix. */
+static void
+mix_parse(struct opts *o, const char *text)
+{
+	char copy[256], *item, *save = NULL, *eq, *end;
+	unsigned long w;
+	int i, found;
+
+	if (strlen(text) >= sizeof(copy))
+		die("--op %s: too long", text);
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	     item = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(item, '=')) == NULL)
+			die("--op %s: give each operation as NAME=WEIGHT",
+			    text);
+		*eq = '\0';
+		errno = 0;
+		w = strtoul(eq + 1, &end, 10);
+		if (errno != 0 || end == eq + 1 || *end != '\0' || w == 0 ||
+		    w > 1000000)
+			die("--op %s: the weight of %s must be a whole number "
+			    "from 1 to 1000000",
+			    text, item);
+		for (i = 0, found = 0; i < MIX_OPS; i++) {
+			if (strcmp(item, op_names[i]) == 0) {
+				o->mix[i] += (unsigned)w;
+				found = 1;
+			}
+		}
+		if (!found)
+			die("--op %s: %s cannot be mixed; a mix takes score, "
+			    "lookup, candidate and top20",
+			    text, item);
+	}
+	for (i = 0; i < MIX_OPS; i++)
+		o->mix_total += o->mix[i];
+	if (o->mix_total == 0 || o->mix_total > 100000000)
+		die("--op %s: no operation to mix", text);
+}
 
 static void
 usage(FILE *f)
@@ -1797,6 +1912,11 @@ usage(FILE *f)
 	    "subscribed\n"
 	    "                     connections receive them; reports delivery\n"
 	    "                     latency from the write's intended send time\n"
+	    "       NAME=W,...    a mix of score, lookup, candidate and "
+	    "top20:\n"
+	    "                     each request draws its operation by weight\n"
+	    "                     (lookup=80,score=20); figures are given in\n"
+	    "                     all and per operation\n"
 	    "       idle          open --clients authenticated connections,\n"
 	    "                     hold them --duration seconds, check them\n"
 	    "  --clients N        request connections (default 64)\n"
@@ -1866,6 +1986,7 @@ main(int argc, char **argv)
 	b->o.candidates = 100000;
 	b->o.segments = 8;
 	b->logfd = -1;
+	b->sending_op = -1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -1887,13 +2008,18 @@ main(int argc, char **argv)
 			b->o.segments = atoi(optarg);
 			break;
 		case 'o':
+			if (strchr(optarg, '=') != NULL) {
+				mix_parse(&b->o, optarg);
+				op = OP_MIX;
+				break;
+			}
 			for (i = 0; i < OP_SETUP; i++)
 				if (strcmp(optarg, op_names[i]) == 0)
 					op = (int)i;
 			if (op < 0)
 				die("unknown --op %s: score, lookup, "
-				    "candidate, "
-				    "top20, fanout or idle",
+				    "candidate, top20, fanout, idle, or a "
+				    "mix such as lookup=80,score=20",
 				    optarg);
 			break;
 		case 'c':

@@ -37,6 +37,19 @@ bench_expect "score, open loop" --op score --clients 2 --rate 50
 bench_expect "lookup" --op lookup --clients 4 --pipeline 4
 bench_expect "candidate" --op candidate --clients 4
 bench_expect "top20" --op top20 --clients 2
+bench_expect "a mix" --op lookup=3,score=1 --clients 4
+# Both operations answered, and the total is their sum.
+python3 -c 'import sys
+f = dict(kv.split("=", 1) for kv in sys.argv[1].split()[1:])
+lo, sc, ok = int(f["lookup_ok"]), int(f["score_ok"]), int(f["ok"])
+sys.exit(0 if lo > 0 and sc > 0 and lo + sc == ok and lo > sc else 1)' \
+	"$(grep '^RESULT' "$OUT")" &&
+	pass "a mix reports each operation, more lookups than scores" ||
+	fail "mix RESULT: $(grep '^RESULT' "$OUT")"
+run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" --duration 1 \
+	--op lookup=1,idle=1
+expect_rc 1 "idle cannot be mixed"
+expect_err "cannot be mixed" "and the refusal says so"
 bench_expect "fanout" --op fanout --clients 1 --watchers 3
 d=$(grep '^RESULT' "$OUT" | sed -n 's/.* deliveries=\([0-9]*\).*/\1/p')
 if [ "${d:-0}" -gt 0 ]; then
