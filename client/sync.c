@@ -587,7 +587,7 @@ sync_store_put_customer(
 	char *norm = NULL;
 	int r;
 
-	if ((r = sync_norm_name(cu->name, &norm)) != 0)
+	if ((r = msg_norm_name(cu->name, &norm)) != 0)
 		return r;
 	if ((r = sync_prepare(st, sync_sql_put_customer, &s)) != 0) {
 		free(norm);
@@ -623,86 +623,6 @@ sync_store_put_candidate(
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)k->version);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)seq);
 	return sync_put(st, s, 10, &k->base, written);
-}
-
-/* Decodes one UTF-8 sequence at s; *n gets its length (1 for a stray byte,
- * which comes back as itself). */
-static uint32_t
-sync_utf8(const unsigned char *s, size_t *n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*n = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, cp = s[0] & 0x07;
-	else {
-		*n = 1;
-		return 0xfffd;
-	}
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*n = 1;
-			return 0xfffd;
-		}
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	*n = len;
-	return cp;
-}
-
-/* 1 for the white space that names may carry in any amount. */
-static int
-sync_space(uint32_t cp)
-{
-	return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xa0 ||
-	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
-	       cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
-}
-
-int
-sync_norm_name(const char *name, char **out)
-{
-	const unsigned char *p = (const unsigned char *)name;
-	char *norm, *w;
-	uint32_t cp;
-	size_t n;
-	int gap = 0;
-
-	/* Folding only shortens: full-width forms (3 bytes) become ASCII. */
-	if ((norm = malloc(strlen(name) + 1)) == NULL)
-		return ERR_ALLOC;
-	w = norm;
-	while (*p != '\0') {
-		cp = sync_utf8(p, &n);
-		if (sync_space(cp)) {
-			gap = w != norm;
-			p += n;
-			continue;
-		}
-		if (gap)
-			*w++ = ' ';
-		gap = 0;
-		if (cp >= 0xff01 && cp <= 0xff5e)
-			cp -= 0xfee0; /* full-width ASCII */
-		if (cp < 0x80) {
-			*w++ = (char)tolower((int)cp);
-		} else {
-			memcpy(w, p, n);
-			w += n;
-		}
-		p += n;
-	}
-	*w = '\0';
-	*out = norm;
-	return 0;
 }
 
 /* Local copy: answering requests --------------------------------------------*/
@@ -924,9 +844,22 @@ sync_answer_customer_list(struct sync_store *st, struct sync_answer *a,
 		size = SYNC_LIST_PAGE;
 	if (size > SYNC_LIST_MAX)
 		size = SYNC_LIST_MAX;
-	if ((r = sync_norm_name(q->search != NULL ? q->search : "", &norm)) !=
-		0 ||
-	    (r = sync_prepare(st, sync_sql_customer_list, &s)) != 0)
+	/* The server's normal form, so that offline search finds the same. */
+	r = msg_norm_name(q->search != NULL ? q->search : "", &norm);
+	if (r == ERR_INVALID_ARG) {
+		tier__error__init(&a->error);
+		snprintf(a->message, sizeof(a->message),
+		    "the search text is not UTF-8");
+		snprintf(a->hint, sizeof(a->hint), "send UTF-8 text");
+		snprintf(a->field, sizeof(a->field), "customer_list.search");
+		a->error.code = TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST;
+		a->error.message = a->message;
+		a->error.hint = a->hint;
+		a->error.field = a->field;
+		a->resp.error = &a->error;
+		return 0;
+	}
+	if (r != 0 || (r = sync_prepare(st, sync_sql_customer_list, &s)) != 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)q->page_after);
 	sqlite3_bind_text(s, 2, q->bu != NULL ? q->bu : "", -1, SQLITE_STATIC);

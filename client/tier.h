@@ -962,14 +962,6 @@ int sync_store_put_candidate(struct sync_store *st, const Tier__Candidate *k,
 int sync_store_answer(
     struct sync_store *st, const Tier__Request *req, Tier__Response **resp);
 
-/*
- * The form of a customer name --search compares offline: ASCII and
- * full-width letters lower-cased and narrowed, white space trimmed and
- * runs of it made one space (the server also applies full NFKC and case
- * folding). Returns 0 with a heap string, or ERR_ALLOC.
- */
-int sync_norm_name(const char *name, char **out);
-
 /* cmd_visit.c ---------------------------------------------------------------*/
 
 int cmd_visit_add_main(const struct cmd_entry *, int, char **, struct cfg *);

@@ -4,6 +4,7 @@
 #include "msg.h"
 #include "err.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -127,4 +128,62 @@ int
 msg_lines_valid(const char *s, size_t max)
 {
 	return msg_text_scan(s, max, 1);
+}
+
+/* 1 for the white space that names may carry in any amount. */
+static int
+msg_name_space(utf8proc_int32_t cp)
+{
+	utf8proc_category_t cat;
+
+	if (cp == ' ' || (cp >= '\t' && cp <= '\r'))
+		return 1;
+	cat = utf8proc_category(cp);
+	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+	       cat == UTF8PROC_CATEGORY_ZP;
+}
+
+int
+msg_norm_name(const char *name, char **out)
+{
+	utf8proc_uint8_t *mapped = NULL, *p;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len, n;
+	char *norm = NULL, *w;
+	int r = 0, gap = 0;
+
+	len = utf8proc_map((const utf8proc_uint8_t *)name, 0, &mapped,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+		UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+	if (len < 0)
+		return len == UTF8PROC_ERROR_NOMEM ? ERR_ALLOC
+						   : ERR_INVALID_ARG;
+	if ((norm = malloc((size_t)len + 1)) == NULL) {
+		r = ERR_ALLOC;
+		goto out;
+	}
+	/* Spaces: none leading or trailing, one for each inner run. */
+	w = norm;
+	for (p = mapped; *p != '\0'; p += n) {
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0) {
+			r = ERR_INVALID_ARG;
+			goto out;
+		}
+		if (msg_name_space(cp)) {
+			gap = w != norm;
+			continue;
+		}
+		if (gap)
+			*w++ = ' ';
+		gap = 0;
+		memcpy(w, p, (size_t)n);
+		w += n;
+	}
+	*w = '\0';
+	*out = norm;
+	norm = NULL;
+out:
+	free(norm);
+	free(mapped);
+	return r;
 }

@@ -40,6 +40,16 @@ int msg_text_valid(const char *s, size_t max);
  * lines. */
 int msg_lines_valid(const char *s, size_t max);
 
+/*
+ * The form of a customer name that duplicate detection and search compare
+ * (server and offline copy alike): Unicode NFKC with case
+ * folding, leading and trailing white space removed and inner runs of white
+ * space collapsed to one space, so "ＡＢＣ  有限公司" equals "abc 有限公司".
+ * *out is malloc'd, owned by the caller. Returns 0, ERR_INVALID_ARG (not
+ * UTF-8) or ERR_ALLOC.
+ */
+int msg_norm_name(const char *name, char **out);
+
 /* The ErrorCode's name ("permission_denied"), for JSON output and logs. */
 const char *msg_error_code_name(Tier__ErrorCode code);
 

@@ -94,7 +94,7 @@ criteria_check(struct cmd_ctx *ctx, Tier__Response *resp,
 
 		if ((r = criteria_check_one(ctx, resp, k)) != 0)
 			goto out;
-		if ((r = customer_norm_name(k->name, &norm[i])) != 0)
+		if ((r = msg_norm_name(k->name, &norm[i])) != 0)
 			goto out;
 		/* Names differing only in case or width would confuse. */
 		for (j = 0; j < i; j++) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #define CUSTOMER_NAME_CHARS  200
 #define CUSTOMER_TEXT_CHARS  1000
@@ -24,64 +23,6 @@ static const char customer_list_hint[] = "tier customer list shows the "
 
 /* What to do about a customer card without its BU. */
 #define CUSTOMER_BU_HINT "name the BU whose customer it is"
-/* 1 for the white space that names may carry in any amount. */
-static int
-customer_space(utf8proc_int32_t cp)
-{
-	utf8proc_category_t cat;
-
-	if (cp == ' ' || (cp >= '\t' && cp <= '\r'))
-		return 1;
-	cat = utf8proc_category(cp);
-	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
-	       cat == UTF8PROC_CATEGORY_ZP;
-}
-
-int
-customer_norm_name(const char *name, char **out)
-{
-	utf8proc_uint8_t *mapped = NULL, *p;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t len, n;
-	char *norm = NULL, *w;
-	int r = 0, gap = 0;
-
-	len = utf8proc_map((const utf8proc_uint8_t *)name, 0, &mapped,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-		UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-	if (len < 0)
-		return len == UTF8PROC_ERROR_NOMEM ? ERR_ALLOC
-						   : ERR_INVALID_ARG;
-	if ((norm = malloc((size_t)len + 1)) == NULL) {
-		r = ERR_ALLOC;
-		goto out;
-	}
-	/* Spaces: none leading or trailing, one for each inner run. */
-	w = norm;
-	for (p = mapped; *p != '\0'; p += n) {
-		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0) {
-			r = ERR_INVALID_ARG;
-			goto out;
-		}
-		if (customer_space(cp)) {
-			gap = w != norm;
-			continue;
-		}
-		if (gap)
-			*w++ = ' ';
-		gap = 0;
-		memcpy(w, p, (size_t)n);
-		w += n;
-	}
-	*w = '\0';
-	*out = norm;
-	norm = NULL;
-out:
-	free(norm);
-	free(mapped);
-	return r;
-}
-
 size_t
 cmd_customer_missing(
     const struct store_customer *c, const char *out[CUSTOMER_CARD_FIELDS])
@@ -269,7 +210,7 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "use at most 200 characters without control characters",
 		    "\"%.64s\" is not a usable customer name", w->name);
-	if ((r = customer_norm_name(w->name, &norm)) != 0)
+	if ((r = msg_norm_name(w->name, &norm)) != 0)
 		return r == ERR_INVALID_ARG
 			   ? cmd_error(ctx, resp,
 				 TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
@@ -710,7 +651,7 @@ cmd_customer_list(
 			    "give potential, general, key, strategic or none",
 			    "\"%.32s\" is not a grade", a->grade);
 	}
-	if ((r = customer_norm_name(a->search, &search)) != 0)
+	if ((r = msg_norm_name(a->search, &search)) != 0)
 		return r == ERR_INVALID_ARG
 			   ? cmd_error(ctx, resp,
 				 TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,

@@ -369,8 +369,7 @@ import_mark_duplicates(struct import_run *run)
 	for (i = 0; i < n; i++) {
 		struct import_row *w = &run->rows[i];
 
-		r = customer_norm_name(
-		    w->chunk->customers[w->i]->name, &w->norm);
+		r = msg_norm_name(w->chunk->customers[w->i]->name, &w->norm);
 		if (r == ERR_INVALID_ARG)
 			w->norm = strdup(w->chunk->customers[w->i]->name);
 		else if (r != 0)
@@ -433,7 +432,7 @@ import_customer_by_name(struct import_run *run, const char *name, uint64_t *id)
 	int r;
 
 	*id = 0;
-	if ((r = customer_norm_name(name, &norm)) != 0)
+	if ((r = msg_norm_name(name, &norm)) != 0)
 		return r == ERR_INVALID_ARG ? 0 : r;
 	if ((r = arena_new(&a)) != 0)
 		goto out;

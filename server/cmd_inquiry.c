@@ -385,7 +385,7 @@ inquiry_customer(struct cmd_ctx *ctx, Tier__Response *resp,
 			    (long long)out->id, out->name, q->bu);
 		return 0;
 	}
-	if ((r = customer_norm_name(q->company, &norm)) != 0)
+	if ((r = msg_norm_name(q->company, &norm)) != 0)
 		return r == ERR_INVALID_ARG ? ERR_INTERNAL : r;
 	r = store_customer_by_norm(st, ctx->arena, q->bu_id, norm, out);
 	if (r != ERR_NOT_FOUND) {

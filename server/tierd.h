@@ -991,7 +991,7 @@ struct store_customer {
 	int64_t id;            /* row id */
 	int64_t bu_id;         /* the BU whose list holds it */
 	const char *name;      /* as entered */
-	const char *norm_name; /* customer_norm_name(name), unique per BU */
+	const char *norm_name; /* msg_norm_name(name), unique per BU */
 	const char *industry;  /* card fields, "" when not recorded */
 	const char *region;
 	const char *size;
@@ -1226,14 +1226,6 @@ char *cmd_cycle_user_name(struct cmd_ctx *ctx, int64_t user_id);
 
 #define CUSTOMER_CARD_FIELDS 10 /* card fields that can be missing */
 
-/*
- * The duplicate-detection form of a customer name: Unicode NFKC with case
- * folding, leading and trailing white space removed and inner runs of white
- * space collapsed to one space, so "ＡＢＣ  有限公司" equals "abc 有限公司".
- * *out is malloc'd, owned by the caller. Returns 0, ERR_INVALID_ARG (not
- * UTF-8) or ERR_ALLOC.
- */
-int customer_norm_name(const char *name, char **out);
 /* The card fields of c still empty ("industry", "region", "size",
  * "contacts", "credit_limit", "payment_terms", "revenue", "profile",
  * "key_people", "transaction_status"), in that order, into out (static

@@ -18,7 +18,7 @@ assert_norm(const char *name, const char *want)
 {
 	char *got = NULL;
 
-	assert_int_equal(customer_norm_name(name, &got), 0);
+	assert_int_equal(msg_norm_name(name, &got), 0);
 	assert_non_null(got);
 	if (strcmp(got, want) != 0)
 		fail_msg("\"%s\" normalised to \"%s\", want \"%s\"", name, got,
@@ -32,8 +32,8 @@ assert_same(const char *a, const char *b)
 {
 	char *na = NULL, *nb = NULL;
 
-	assert_int_equal(customer_norm_name(a, &na), 0);
-	assert_int_equal(customer_norm_name(b, &nb), 0);
+	assert_int_equal(msg_norm_name(a, &na), 0);
+	assert_int_equal(msg_norm_name(b, &nb), 0);
 	if (strcmp(na, nb) != 0)
 		fail_msg("\"%s\" -> \"%s\" but \"%s\" -> \"%s\"", a, na, b, nb);
 	free(na);
@@ -79,8 +79,8 @@ test_white_space(void **state)
 	assert_norm("ABC\xc2\xa0\xc2\xa0Ltd", "abc ltd");
 	/* A space inside a name is part of it: these two differ. */
 	char *a = NULL, *b = NULL;
-	assert_int_equal(customer_norm_name("abc 有限公司", &a), 0);
-	assert_int_equal(customer_norm_name("abc有限公司", &b), 0);
+	assert_int_equal(msg_norm_name("abc 有限公司", &a), 0);
+	assert_int_equal(msg_norm_name("abc有限公司", &b), 0);
 	assert_string_not_equal(a, b);
 	free(a);
 	free(b);
@@ -95,12 +95,12 @@ test_invalid(void **state)
 	char *out = NULL;
 
 	(void)state;
-	assert_int_equal(customer_norm_name("abc\xff", &out), ERR_INVALID_ARG);
+	assert_int_equal(msg_norm_name("abc\xff", &out), ERR_INVALID_ARG);
 	assert_null(out);
-	assert_int_equal(customer_norm_name("\xe5\x8d", &out), ERR_INVALID_ARG);
+	assert_int_equal(msg_norm_name("\xe5\x8d", &out), ERR_INVALID_ARG);
 	assert_null(out);
 	/* An overlong encoding of '/' is not UTF-8. */
-	assert_int_equal(customer_norm_name("\xc0\xaf", &out), ERR_INVALID_ARG);
+	assert_int_equal(msg_norm_name("\xc0\xaf", &out), ERR_INVALID_ARG);
 	assert_null(out);
 }
 

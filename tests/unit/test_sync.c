@@ -504,6 +504,31 @@ test_customer_list(void **state)
 	assert_int_equal(resp->customer_list->n_customers, 1);
 	tier__response__free_unpacked(resp, NULL);
 
+	/* Beyond ASCII, the server's NFKC and case folding: the offline
+	 * search finds what the online one finds. */
+	put_customer(f->st, 5, "Drives", "ÄRZTE Bedarf ①", 1);
+	resp = ask_customers(f->st, "", "ärzte bedarf 1", 0, 0);
+	assert_int_equal(resp->customer_list->n_customers, 1);
+	assert_int_equal(resp->customer_list->customers[0]->id, 5);
+	tier__response__free_unpacked(resp, NULL);
+	/* Search text that is not UTF-8 is refused as the server does. */
+	{
+		Tier__Request req = TIER__REQUEST__INIT;
+		Tier__CustomerListRequest body =
+		    TIER__CUSTOMER_LIST_REQUEST__INIT;
+
+		body.bu = "";
+		body.search = "acme\xff";
+		req.body_case = TIER__REQUEST__BODY_CUSTOMER_LIST;
+		req.customer_list = &body;
+		assert_int_equal(sync_store_answer(f->st, &req, &resp), 0);
+		assert_non_null(resp->error);
+		assert_int_equal(resp->error->code,
+		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST);
+		assert_string_equal(resp->error->field, "customer_list.search");
+		tier__response__free_unpacked(resp, NULL);
+	}
+
 	/* Pages by id. */
 	resp = ask_customers(f->st, "", "", 2, 0);
 	assert_int_equal(resp->customer_list->n_customers, 2);
@@ -512,7 +537,7 @@ test_customer_list(void **state)
 	resp = ask_customers(f->st, "", "", 2, 2);
 	assert_int_equal(resp->customer_list->n_customers, 2);
 	assert_int_equal(resp->customer_list->customers[0]->id, 3);
-	assert_int_equal(resp->customer_list->next_page_after, 0);
+	assert_int_equal(resp->customer_list->next_page_after, 4);
 	tier__response__free_unpacked(resp, NULL);
 }
 
@@ -560,6 +585,7 @@ test_cycles(void **state)
 	tier__response__free_unpacked(resp, NULL);
 }
 
+/* The offline copy normalises names with the server's function. */
 static void
 test_norm_name(void **state)
 {
@@ -568,18 +594,22 @@ test_norm_name(void **state)
 	} cases[] = {
 		{ "ACME", "acme" },
 		{ "  ＡＣＭＥ　传动  有限公司 ", "acme 传动 有限公司" },
-		{ "a\t\nb", "a b" }, { "", "" }, { "   ", "" },
-		{ "\xff\xfe", "\xff\xfe" }, /* not UTF-8: kept as it is */
+		{ "a\t\nb", "a b" },
+		{ "", "" },
+		{ "   ", "" },
+		{ "ÄRZTE ①", "ärzte 1" },
+		{ "ﬁne", "fine" },
 	};
 	char *out;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(sync_norm_name(cases[i].in, &out), 0);
+		assert_int_equal(msg_norm_name(cases[i].in, &out), 0);
 		assert_string_equal(out, cases[i].want);
 		free(out);
 	}
+	assert_int_equal(msg_norm_name("\xff\xfe", &out), ERR_INVALID_ARG);
 }
 
 int
