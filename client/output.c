@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 #include <unistd.h>
-#include <wctype.h>
+
+#include <utf8proc.h>
 
 #include "err.h"
 #include "tier.h"
@@ -115,30 +115,25 @@ output_locale_init(void)
 		setlocale(LC_CTYPE, "C.UTF-8");
 }
 
-/*
- * Walks s one character at a time: *n gets its length in bytes, *cols its
- * columns, and the result says whether it may be written as it is (not a
- * control character, not an undecodable byte).
- */
-static int
-output_next_char(
-    const char *s, size_t len, mbstate_t *st, size_t *n, size_t *cols)
+int
+output_next_char(const char *s, size_t len, size_t *n, size_t *cols)
 {
-	wchar_t wc;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate(
+	    (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &cp);
 	int w;
 
-	*n = mbrtowc(&wc, s, len, st);
-	if (*n == (size_t)-1 || *n == (size_t)-2 || *n == 0) {
-		memset(st, 0, sizeof(*st));
+	if (k <= 0) {
 		*n = 1;
 		*cols = 1;
 		return 0;
 	}
-	if (iswcntrl((wint_t)wc)) {
+	*n = (size_t)k;
+	if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CC) {
 		*cols = 1;
 		return 0;
 	}
-	w = wcwidth(wc);
+	w = utf8proc_charwidth(cp);
 	*cols = w < 0 ? 1 : (size_t)w;
 	return 1;
 }
@@ -146,12 +141,10 @@ output_next_char(
 size_t
 output_width(const char *s)
 {
-	mbstate_t st;
 	size_t len = strlen(s), n, cols, width = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (len > 0) {
-		output_next_char(s, len, &st, &n, &cols);
+		output_next_char(s, len, &n, &cols);
 		width += cols;
 		s += n;
 		len -= n;
@@ -162,12 +155,10 @@ output_width(const char *s)
 void
 output_text(FILE *f, const char *s)
 {
-	mbstate_t st;
 	size_t len = strlen(s), n, cols;
 
-	memset(&st, 0, sizeof(st));
 	while (len > 0) {
-		if (output_next_char(s, len, &st, &n, &cols))
+		if (output_next_char(s, len, &n, &cols))
 			fwrite(s, 1, n, f);
 		else
 			fputc('?', f);

@@ -264,6 +264,13 @@ void output_locale_init(void);
  * combining ones 0, undecodable bytes and controls 1 each.
  */
 size_t output_width(const char *s);
+/*
+ * Walks s (len bytes) one character at a time, by utf8proc: *n gets its
+ * length in bytes, *cols its display columns (2 for Chinese), and the result
+ * says whether it may be written as it is (not a control character, not an
+ * undecodable byte, which count one column each).
+ */
+int output_next_char(const char *s, size_t len, size_t *n, size_t *cols);
 
 /* Writes s with control characters replaced by '?'. */
 void output_text(FILE *f, const char *s);

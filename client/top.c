@@ -238,9 +238,7 @@ top_last_error(char *buf, size_t size)
 void
 top_fit(char *out, size_t size, const char *s, size_t width)
 {
-	mbstate_t st;
 	size_t len = strlen(s), n, used = 0, cols = 0, w, need;
-	wchar_t wc;
 	int ok, cut;
 
 	if (size == 0)
@@ -251,21 +249,8 @@ top_fit(char *out, size_t size, const char *s, size_t width)
 	}
 	cut = output_width(s) > width;
 	need = cut ? 1 : 0; /* room kept for the ellipsis */
-	memset(&st, 0, sizeof(st));
 	while (len > 0) {
-		n = mbrtowc(&wc, s, len, &st);
-		ok = !(n == (size_t)-1 || n == (size_t)-2 || n == 0);
-		if (!ok) {
-			memset(&st, 0, sizeof(st));
-			n = 1;
-			w = 1;
-		} else if (iswcntrl((wint_t)wc)) {
-			ok = 0;
-			w = 1;
-		} else {
-			int ww = wcwidth(wc);
-			w = ww < 0 ? 1 : (size_t)ww;
-		}
+		ok = output_next_char(s, len, &n, &w);
 		if (cols + w + need > width)
 			break;
 		if (ok && used + n < size) {

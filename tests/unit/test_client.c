@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <langinfo.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -562,6 +563,13 @@ test_width(void **state)
 	assert_int_equal(output_width("\xe4\xb8"), 2);
 	assert_int_equal(output_width("\t"), 1);
 	assert_int_equal(output_width("a\x1b[0m"), 5);
+	/* Full-width letters are wide too. */
+	assert_int_equal(output_width("\xef\xbc\xa1"), 2); /* U+FF21 */
+	/* Widths come from utf8proc, not from the locale: the same under C. */
+	setlocale(LC_ALL, "C");
+	assert_int_equal(
+	    output_width("\xe4\xb8\xad\xe6\x96\x87"), 4); /* 中文 */
+	output_locale_init();
 }
 
 static void
