@@ -646,6 +646,25 @@ struct sync_answer {
 	Tier__CandidateResponse candidate;
 };
 
+/* Answers with an error as the server would: code, field, hint, message. */
+static int
+sync_refuse(struct sync_answer *a, Tier__ErrorCode code, const char *field,
+    const char *hint, const char *message)
+{
+	tier__error__init(&a->error);
+	if (message != a->message)
+		snprintf(a->message, sizeof(a->message), "%s", message);
+	snprintf(a->hint, sizeof(a->hint), "%s", hint);
+	snprintf(a->field, sizeof(a->field), "%s", field);
+	a->error.code = code;
+	a->error.message = a->message;
+	a->error.hint = a->hint;
+	a->error.field = a->field;
+	a->resp.error = &a->error;
+	a->resp.body_case = TIER__RESPONSE__BODY__NOT_SET;
+	return 0;
+}
+
 /* Records a NOT_FOUND like the server's ("no candidate 7"). */
 static int
 sync_not_found(
@@ -653,22 +672,17 @@ sync_not_found(
 {
 	char when[OUTPUT_TIME_SIZE];
 
+	char hint[sizeof(a->hint)];
+
 	output_time(a->meta->synced_at, when);
-	tier__error__init(&a->error);
-	snprintf(a->message, sizeof(a->message), "no %s %llu", what,
-	    (unsigned long long)id);
-	snprintf(a->hint, sizeof(a->hint),
+	snprintf(hint, sizeof(hint),
 	    "the local copy of %s (synced %s) has none; run tier sync, or "
 	    "leave out --offline",
 	    a->meta->server, when);
-	snprintf(a->field, sizeof(a->field), "%s", field);
-	a->error.code = TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND;
-	a->error.message = a->message;
-	a->error.hint = a->hint;
-	a->error.field = a->field;
-	a->resp.error = &a->error;
-	a->resp.body_case = TIER__RESPONSE__BODY__NOT_SET;
-	return 0;
+	snprintf(a->message, sizeof(a->message), "no %s %llu", what,
+	    (unsigned long long)id);
+	return sync_refuse(
+	    a, TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND, field, hint, a->message);
 }
 
 /* Keeps m for freeing after the answer is copied. Returns 0 or ERR_ALLOC. */
@@ -846,19 +860,10 @@ sync_answer_customer_list(struct sync_store *st, struct sync_answer *a,
 		size = SYNC_LIST_MAX;
 	/* The server's normal form, so that offline search finds the same. */
 	r = msg_norm_name(q->search != NULL ? q->search : "", &norm);
-	if (r == ERR_INVALID_ARG) {
-		tier__error__init(&a->error);
-		snprintf(a->message, sizeof(a->message),
+	if (r == ERR_INVALID_ARG)
+		return sync_refuse(a, TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+		    "customer_list.search", "send UTF-8 text",
 		    "the search text is not UTF-8");
-		snprintf(a->hint, sizeof(a->hint), "send UTF-8 text");
-		snprintf(a->field, sizeof(a->field), "customer_list.search");
-		a->error.code = TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST;
-		a->error.message = a->message;
-		a->error.hint = a->hint;
-		a->error.field = a->field;
-		a->resp.error = &a->error;
-		return 0;
-	}
 	if (r != 0 || (r = sync_prepare(st, sync_sql_customer_list, &s)) != 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)q->page_after);

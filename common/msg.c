@@ -4,6 +4,7 @@
 #include "msg.h"
 #include "err.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -94,21 +95,24 @@ msg_error_code_name(Tier__ErrorCode code)
 }
 
 /*
- * Whether s is at most max bytes of UTF-8 as utf8proc decodes it (it refuses
- * overlong forms, surrogates and code points above U+10FFFF) without C0 or
- * C1 control characters or DEL; with lines, tab and newline are allowed.
+ * Whether s is UTF-8 as utf8proc decodes it (it refuses overlong forms,
+ * surrogates and code points above U+10FFFF) of at most max_bytes bytes and
+ * max_chars characters, without C0 or C1 control characters or DEL; with
+ * lines, tab and newline are allowed.
  */
 static int
-msg_text_scan(const char *s, size_t max, int lines)
+msg_text_scan(const char *s, size_t max_bytes, size_t max_chars, int lines)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t n;
+	size_t chars = 0;
 
-	if (strlen(s) > max)
+	if (strlen(s) > max_bytes)
 		return 0;
 	for (; *p != '\0'; p += n) {
-		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0)
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0 ||
+		    ++chars > max_chars)
 			return 0;
 		if (lines && (cp == '\t' || cp == '\n'))
 			continue;
@@ -121,13 +125,19 @@ msg_text_scan(const char *s, size_t max, int lines)
 int
 msg_text_valid(const char *s, size_t max)
 {
-	return msg_text_scan(s, max, 0);
+	return msg_text_scan(s, max, SIZE_MAX, 0);
 }
 
 int
 msg_lines_valid(const char *s, size_t max)
 {
-	return msg_text_scan(s, max, 1);
+	return msg_text_scan(s, max, SIZE_MAX, 1);
+}
+
+int
+msg_chars_valid(const char *s, size_t max_chars)
+{
+	return msg_text_scan(s, SIZE_MAX, max_chars, 0);
 }
 
 /* 1 for the white space that names may carry in any amount. */

@@ -39,6 +39,9 @@ int msg_text_valid(const char *s, size_t max);
 /* The same, but tab and newline are allowed: notes and reasons that span
  * lines. */
 int msg_lines_valid(const char *s, size_t max);
+/* The same rules as msg_text_valid, with the limit in characters: names and
+ * texts whose length users count. */
+int msg_chars_valid(const char *s, size_t max_chars);
 
 /*
  * The form of a customer name that duplicate detection and search compare

@@ -472,25 +472,15 @@ cand_wire_allowed(struct cmd_candidate_actor *ac,
 	return 0;
 }
 
-/* Adds c's score lines and missing information to w (list with_lines). */
-static int
-cand_wire_lines(struct cmd_ctx *ctx, const struct store_candidate *c,
-    const struct store_cycle *cy, Tier__Candidate *w)
-{
-	struct cand_sheet sh;
-	struct cand_card card;
-	int r;
-
-	if ((r = cand_sheet_load(ctx, c, cy, &sh)) != 0 ||
-	    (r = cand_card_load(ctx, c, &card)) != 0)
-		return r;
-	return cand_wire_sheet(ctx, &sh, &card, w);
-}
-
-/* sh: c's score sheet when the caller has it, else NULL to load it. */
+/*
+ * sh: c's score sheet when the caller has it, else NULL to load it. detail:
+ * everything candidate_get answers; lines: of that only the score lines and
+ * missing information (candidate_list with_lines).
+ */
 static Tier__Candidate *
 cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
-    const struct store_cycle *cy, const struct cand_sheet *sh, int detail)
+    const struct store_cycle *cy, const struct cand_sheet *sh, int detail,
+    int lines)
 {
 	struct cmd_ctx *ctx = ac->ctx;
 	struct cand_sheet loaded;
@@ -540,7 +530,7 @@ cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
 		c->ever_submitted);
 	if (pending_or_decided && cand_wire_chain(ctx, c, detail, w) != 0)
 		return NULL;
-	if (!detail)
+	if (!detail && !lines)
 		return w;
 	if (sh == NULL) {
 		if (cand_sheet_load(ctx, c, cy, &loaded) != 0)
@@ -548,7 +538,7 @@ cand_to_wire(struct cmd_candidate_actor *ac, const struct store_candidate *c,
 		sh = &loaded;
 	}
 	if (cand_wire_sheet(ctx, sh, &card, w) != 0 ||
-	    cand_wire_allowed(ac, c, cy, w) != 0)
+	    (detail && cand_wire_allowed(ac, c, cy, w) != 0))
 		return NULL;
 	return w;
 }
@@ -557,7 +547,7 @@ Tier__Candidate *
 cmd_candidate_to_wire(struct cmd_candidate_actor *ac,
     const struct store_candidate *c, const struct store_cycle *cy, int detail)
 {
-	return cand_to_wire(ac, c, cy, NULL, detail);
+	return cand_to_wire(ac, c, cy, NULL, detail, detail);
 }
 
 /* A criterion's score, for writing them in name order. */
@@ -896,7 +886,7 @@ cand_finish(struct cmd_candidate_actor *ac, const char *action,
 	if ((*out = arena_alloc(ctx->arena, sizeof(**out))) == NULL)
 		return ERR_ALLOC;
 	tier__candidate_response__init(*out);
-	if (((*out)->candidate = cand_to_wire(ac, c, cy, sh, 1)) == NULL)
+	if (((*out)->candidate = cand_to_wire(ac, c, cy, sh, 1, 1)) == NULL)
 		return ERR_ALLOC;
 	return 0;
 }
@@ -1406,14 +1396,11 @@ cmd_candidate_list(
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((out->candidates[i] = cmd_candidate_to_wire(
-			 &ac, &rows[i], &cy, 0)) == NULL) {
+		if ((out->candidates[i] = cand_to_wire(
+			 &ac, &rows[i], &cy, NULL, 0, a->with_lines)) == NULL) {
 			r = ERR_ALLOC;
 			goto out;
 		}
-		if (a->with_lines && (r = cand_wire_lines(ctx, &rows[i], &cy,
-					  out->candidates[i])) != 0)
-			goto out;
 	}
 	out->n_candidates = n;
 	out->total = total;

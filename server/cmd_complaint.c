@@ -113,7 +113,7 @@ complaint_text(struct cmd_ctx *ctx, Tier__Response *resp, const char *text,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field, hint,
 		    "the %s is missing", what);
 	}
-	if (!cmd_org_text_valid(text, COMPLAINT_TEXT_CHARS))
+	if (!msg_chars_valid(text, COMPLAINT_TEXT_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "use at most 2000 characters without control characters",

@@ -30,7 +30,7 @@ criteria_check_one(
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "write each as NAME:WEIGHT:MIN-MAX[:DESCRIPTION]",
 		    "a criterion needs a name");
-	if (!cmd_org_text_valid(k->name, CRITERIA_NAME_CHARS) ||
+	if (!msg_chars_valid(k->name, CRITERIA_NAME_CHARS) ||
 	    strpbrk(k->name, "=:,") != NULL || k->name[0] == ' ' ||
 	    k->name[len - 1] == ' ')
 		return cmd_error(ctx, resp,
@@ -38,7 +38,7 @@ criteria_check_one(
 		    "use 1-64 characters without control characters, '=', "
 		    "':' or ',', not starting or ending with a space",
 		    "\"%.64s\" is not a valid criterion name", k->name);
-	if (!cmd_org_text_valid(k->description, CRITERIA_DESC_CHARS))
+	if (!msg_chars_valid(k->description, CRITERIA_DESC_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "use at most 1000 characters without control characters",
@@ -386,7 +386,7 @@ cmd_criteria_set(
 	memset(&set, 0, sizeof(set));
 	if ((r = criteria_check(ctx, resp, a, &set)) != 0)
 		return r;
-	if (!cmd_org_text_valid(a->reason, CRITERIA_REASON_CHARS))
+	if (!msg_chars_valid(a->reason, CRITERIA_REASON_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "criteria_set.reason",

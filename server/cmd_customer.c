@@ -205,7 +205,7 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 	int r;
 
 	snprintf(field, sizeof(field), "%s.customer.name", body);
-	if (!cmd_org_text_valid(w->name, CUSTOMER_NAME_CHARS))
+	if (!msg_chars_valid(w->name, CUSTOMER_NAME_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "use at most 200 characters without control characters",
@@ -226,7 +226,7 @@ customer_card(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "give the company's name", "a customer needs a name");
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		if (cmd_org_text_valid(texts[i].value, CUSTOMER_TEXT_CHARS))
+		if (msg_chars_valid(texts[i].value, CUSTOMER_TEXT_CHARS))
 			continue;
 		snprintf(field, sizeof(field), "%s.customer.%s", body,
 		    texts[i].name);
@@ -348,7 +348,7 @@ customer_volume(struct cmd_ctx *ctx, Tier__Response *resp, const char *body,
 	size_t i;
 
 	snprintf(field, sizeof(field), "%s.reason", body);
-	if (!cmd_org_text_valid(reason, CUSTOMER_TEXT_CHARS))
+	if (!msg_chars_valid(reason, CUSTOMER_TEXT_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field,
 		    "use at most 1000 characters without control characters",

@@ -856,7 +856,7 @@ cmd_cycle_derive(
 		    "say why next year's cycle starts from this one: --reason "
 		    "TEXT",
 		    "deriving a cycle needs a reason");
-	if (!cmd_org_text_valid(a->reason, CYCLE_REASON_CHARS))
+	if (!msg_chars_valid(a->reason, CYCLE_REASON_CHARS))
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
 		    "cycle_derive.reason",

@@ -161,7 +161,7 @@ cmd_customer_grade(
 		    "customer_grade.grade",
 		    "give potential, general, key, strategic or none",
 		    "\"%.32s\" is not a grade", a->grade);
-	if (!cmd_org_text_valid(a->reason, GRADE_REASON_CHARS) ||
+	if (!msg_chars_valid(a->reason, GRADE_REASON_CHARS) ||
 	    a->reason[strspn(a->reason, " ")] == '\0')
 		return cmd_error(ctx, resp,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,

@@ -160,7 +160,7 @@ inquiry_text(struct cmd_ctx *ctx, Tier__Response *resp, const char *field,
 	if (required && !inquiry_has_text(text))
 		return cmd_error(ctx, resp, BAD_REQUEST, field, NULL,
 		    "an inquiry needs its %s", what);
-	if (!cmd_org_text_valid(text, max)) {
+	if (!msg_chars_valid(text, max)) {
 		snprintf(hint, sizeof(hint),
 		    "use at most %zu characters without control characters",
 		    max);

@@ -9,30 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #define ORG_NAME_MAX 64 /* characters in a unit name */
 
 _Static_assert(STORE_UNIT_NAME_SIZE > ORG_NAME_MAX * 4,
     "a unit name of ORG_NAME_MAX characters fits struct store_unit");
-
-int
-cmd_org_text_valid(const char *text, size_t max_chars)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t len;
-	size_t n = 0;
-
-	while (*p != '\0') {
-		len = utf8proc_iterate(p, -1, &cp);
-		if (len <= 0 || cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp < 0xa0) || ++n > max_chars)
-			return 0;
-		p += len;
-	}
-	return 1;
-}
 
 const char *
 cmd_org_kind_name(Tier__UnitKind kind)
@@ -88,7 +69,7 @@ org_name_problem(const char *name)
 
 	if (len == 0)
 		return "a unit needs a name";
-	if (!cmd_org_text_valid(name, ORG_NAME_MAX))
+	if (!msg_chars_valid(name, ORG_NAME_MAX))
 		return "a unit name is 1-64 characters of UTF-8 text without "
 		       "control characters";
 	if (strpbrk(name, ",:") != NULL)

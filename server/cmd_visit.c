@@ -160,7 +160,7 @@ visit_text(struct cmd_ctx *ctx, Tier__Response *resp, const char *text,
 		    TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, field, hint,
 		    "the %s is missing", what);
 	}
-	if (!cmd_org_text_valid(text, max)) {
+	if (!msg_chars_valid(text, max)) {
 		snprintf(hint, sizeof(hint),
 		    "use at most %zu characters without control characters",
 		    max);

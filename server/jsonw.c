@@ -25,6 +25,15 @@ jsonw_put(struct jsonw *w, const void *p, size_t n)
 		w->err = buf_append(w->out, p, n);
 }
 
+/* The two-character escapes JSON has; other controls are \u escapes. */
+static const char *const jsonw_short[0x80] = { ['"'] = "\\\"",
+	['\\'] = "\\\\",
+	['\b'] = "\\b",
+	['\f'] = "\\f",
+	['\n'] = "\\n",
+	['\r'] = "\\r",
+	['\t'] = "\\t" };
+
 /* s as a JSON string: ASCII only, code points past it as \u escapes. */
 static void
 jsonw_quote(struct jsonw *w, const char *s)
@@ -50,41 +59,20 @@ jsonw_quote(struct jsonw *w, const char *s)
 			return;
 		}
 		p += len;
-		switch (cp) {
-		case '"':
-			jsonw_put(w, "\\\"", 2);
-			break;
-		case '\\':
-			jsonw_put(w, "\\\\", 2);
-			break;
-		case '\b':
-			jsonw_put(w, "\\b", 2);
-			break;
-		case '\f':
-			jsonw_put(w, "\\f", 2);
-			break;
-		case '\n':
-			jsonw_put(w, "\\n", 2);
-			break;
-		case '\r':
-			jsonw_put(w, "\\r", 2);
-			break;
-		case '\t':
-			jsonw_put(w, "\\t", 2);
-			break;
-		default:
-			if (cp < 0x10000)
-				n = (size_t)snprintf(
-				    esc, sizeof(esc), "\\u%04X", (unsigned)cp);
-			else {
-				cp -= 0x10000;
-				n = (size_t)snprintf(esc, sizeof(esc),
-				    "\\u%04X\\u%04X",
-				    (unsigned)(0xd800 | (cp >> 10)),
-				    (unsigned)(0xdc00 | (cp & 0x3ff)));
-			}
-			jsonw_put(w, esc, n);
+		if (cp < 0x80 && jsonw_short[cp] != NULL) {
+			jsonw_put(w, jsonw_short[cp], 2);
+			continue;
 		}
+		if (cp < 0x10000)
+			n = (size_t)snprintf(
+			    esc, sizeof(esc), "\\u%04X", (unsigned)cp);
+		else {
+			cp -= 0x10000;
+			n = (size_t)snprintf(esc, sizeof(esc), "\\u%04X\\u%04X",
+			    (unsigned)(0xd800 | (cp >> 10)),
+			    (unsigned)(0xdc00 | (cp & 0x3ff)));
+		}
+		jsonw_put(w, esc, n);
 	}
 	jsonw_put(w, "\"", 1);
 }

@@ -102,14 +102,21 @@ rank_tree_above(const struct rank_tree *t, int slot)
 	return t->total - upto;
 }
 
+/* A loaded cycle, moved to the front as the most recently asked about; or
+ * NULL. */
 static struct rank_cycle *
 rank_cycle_find(struct store_ranks *rk, int64_t cycle_id)
 {
-	struct rank_cycle *cy;
+	struct rank_cycle **p, *cy;
 
-	for (cy = rk->cycles; cy != NULL; cy = cy->next)
-		if (cy->cycle_id == cycle_id)
+	for (p = &rk->cycles; (cy = *p) != NULL; p = &cy->next) {
+		if (cy->cycle_id == cycle_id) {
+			*p = cy->next;
+			cy->next = rk->cycles;
+			rk->cycles = cy;
 			return cy;
+		}
+	}
 	return NULL;
 }
 
@@ -206,21 +213,12 @@ static int
 rank_cycle_get(struct store *st, int64_t cycle_id, struct rank_cycle **out)
 {
 	struct store_ranks *rk = store_rank_state(st);
-	struct rank_cycle **p, *cy, *last = NULL;
+	struct rank_cycle *cy, *last;
 	sqlite3_stmt *s;
 	int rc, r = 0;
 
-	/* Found: to the front, as the most recently asked about. */
-	for (p = &rk->cycles; (cy = *p) != NULL; p = &cy->next) {
-		if (cy->cycle_id == cycle_id) {
-			*p = cy->next;
-			cy->next = rk->cycles;
-			rk->cycles = cy;
-			*out = cy;
-			return 0;
-		}
-	}
-	*out = NULL;
+	if ((*out = rank_cycle_find(rk, cycle_id)) != NULL)
+		return 0;
 	if ((cy = calloc(1, sizeof(*cy))) == NULL)
 		return ERR_ALLOC;
 	cy->cycle_id = cycle_id;
@@ -325,7 +323,13 @@ store_rank_forget(struct store *st, int64_t cycle_id)
 int
 store_rank_loaded(struct store *st, int64_t cycle_id)
 {
-	return rank_cycle_find(store_rank_state(st), cycle_id) != NULL;
+	const struct rank_cycle *cy;
+
+	/* A look that leaves the order alone. */
+	for (cy = store_rank_state(st)->cycles; cy != NULL; cy = cy->next)
+		if (cy->cycle_id == cycle_id)
+			return 1;
+	return 0;
 }
 
 /* Undoes the log back to entry mark. */

@@ -136,9 +136,7 @@ store_wal_start(sqlite3 *db, struct store_wal **out, char *why, size_t why_len)
 		NULL) != SQLITE_OK) {
 		snprintf(why, why_len, "cannot open %s again: %s", path,
 		    w->db ? sqlite3_errmsg(w->db) : "out of memory");
-		sqlite3_close(w->db);
-		free(w);
-		return ERR_STORE;
+		goto fail;
 	}
 	/* A connection opens the log when it first reads: before that a
 	 * checkpoint finds nothing to copy. */
@@ -146,9 +144,7 @@ store_wal_start(sqlite3 *db, struct store_wal **out, char *why, size_t why_len)
 		snprintf(why, why_len,
 		    "%s is not in WAL mode, or unreadable: %s", path,
 		    sqlite3_errmsg(w->db));
-		sqlite3_close(w->db);
-		free(w);
-		return ERR_STORE;
+		goto fail;
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
@@ -156,13 +152,15 @@ store_wal_start(sqlite3 *db, struct store_wal **out, char *why, size_t why_len)
 		snprintf(why, why_len, "cannot start a thread");
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
-		sqlite3_close(w->db);
-		free(w);
-		return ERR_STORE;
+		goto fail;
 	}
 	sqlite3_wal_hook(db, store_wal_hook, w);
 	*out = w;
 	return 0;
+fail:
+	sqlite3_close(w->db);
+	free(w);
+	return ERR_STORE;
 }
 
 void

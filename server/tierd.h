@@ -1185,9 +1185,6 @@ int store_delegation_active(struct store *st, int64_t deputy_id, int64_t now,
 
 /* cmd_org.c -----------------------------------------------------------------*/
 
-/* 1 if text is UTF-8 of at most max_chars characters, none of them a
- * control character. */
-int cmd_org_text_valid(const char *text, size_t max_chars);
 /* "BG", "BU" or "segment", as messages name a unit kind. */
 const char *cmd_org_kind_name(Tier__UnitKind kind);
 

@@ -226,7 +226,6 @@ struct bench {
 	uint64_t ok, errors, sent, deliveries, conflicts;
 	struct hist lat_op[MIX_OPS]; /* OP_MIX: latency per operation */
 	uint64_t ok_op[MIX_OPS];     /* and answers */
-	int sending_op;              /* the op of the request being sent */
 	char first_error[512];
 	int64_t *intended_by_cand; /* fanout: intended send of the last write */
 	int64_t *intended_by_msg;  /* redis fanout: by message number */
@@ -503,7 +502,7 @@ conn_send(struct bench *b, struct conn *c, Tier__Request *req, int64_t intended)
 	s->id = req->id = ++c->next_id;
 	s->intended = intended;
 	s->cand = -1;
-	s->op = b->sending_op;
+	s->op = -1;
 	if (req->request_id != NULL && req->request_id[0] != '\0')
 		snprintf(s->rid, sizeof(s->rid), "%s", req->request_id);
 	if (msg_pack(&req->base, &plain) != 0 ||
@@ -559,7 +558,8 @@ score_value(int64_t id, uint64_t ver, int i)
 	return (uint32_t)((x ^ (x >> 13)) % 11);
 }
 
-static void
+/* Sends a SCORE of candidate index of c; returns its slot. */
+static struct slot *
 send_score(struct bench *b, struct conn *c, int64_t cand_id, uint64_t version,
     int64_t intended, int64_t index)
 {
@@ -595,6 +595,7 @@ send_score(struct bench *b, struct conn *c, int64_t cand_id, uint64_t version,
 		if (write(b->logfd, line, (size_t)n) != n)
 			die("--log: %s", strerror(errno));
 	}
+	return s;
 }
 
 static int64_t
@@ -663,9 +664,8 @@ issue(struct bench *b, struct conn *c, int64_t intended)
 		if (b->intended_by_cand != NULL)
 			b->intended_by_cand[c->cands[k] - b->st.cand_lo] =
 			    intended;
-		b->sending_op = op;
-		send_score(b, c, c->cands[k], c->vers[k], intended, k);
-		b->sending_op = -1;
+		s = send_score(b, c, c->cands[k], c->vers[k], intended, k);
+		s->op = op;
 		return 1;
 	case OP_LOOKUP:
 		cg.customer_id = (uint64_t)pick(b->st.cust_lo, b->st.cust_hi);
@@ -1986,7 +1986,6 @@ main(int argc, char **argv)
 	b->o.candidates = 100000;
 	b->o.segments = 8;
 	b->logfd = -1;
-	b->sending_op = -1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
