@@ -524,10 +524,7 @@ dispatch_request(struct session *s, Tier__Request *req)
 	int row = dispatch_row(req->body_case);
 	int64_t arrived = server_clock_ns();
 
-	cmd = row < 0 ? NULL : dispatch_table[row];
-	if (cmd != NULL)
-		session_server(s)->counts.requests[row]++;
-	if (cmd == NULL) {
+	if (row < 0) {
 		dispatch_refuse(s, req,
 		    TIER__ERROR_CODE__ERROR_CODE_UNSUPPORTED,
 		    "upgrade tierd, or use a client of the same version",
@@ -535,6 +532,8 @@ dispatch_request(struct session *s, Tier__Request *req)
 		    (int)req->body_case);
 		goto done;
 	}
+	cmd = dispatch_table[row];
+	session_server(s)->counts.requests[row]++;
 	if (session_state(s) == SESSION_ANONYMOUS &&
 	    !(cmd->flags & CMD_ANONYMOUS)) {
 		dispatch_refuse(s, req,
