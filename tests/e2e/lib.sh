@@ -497,6 +497,23 @@ else:
     print("missing")' "$port" "$1"
 }
 
+# bench_setup N [TIER-BENCH ARGS...]: starts tierd (with $CONF) and gives it
+# tier-bench's data set of N scored candidates, set up through the request
+# path; the keys of its admin, BU VP and segment manager are then in
+# $BENCH_DIR (admin.key, vp.key, sm.key).
+bench_setup() {
+	local n=$1
+	shift
+	: "${TIER_BENCH:?TIER_BENCH must name the tier-bench binary}"
+	BENCH_DIR=$E2E_TMP/bench
+	mkdir -p "$BENCH_DIR"
+	init_admin bench-admin
+	tierd_start
+	RUN_TIMEOUT=120 run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" \
+		--setup --code "$CODE" --candidates "$n" "$@"
+	expect_rc 0 "tier-bench --setup of $n candidates"
+}
+
 # now_ms: the wall clock in Unix milliseconds.
 now_ms() {
 	date +%s%3N

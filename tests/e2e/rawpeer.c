@@ -10,7 +10,8 @@
  *
  * watch and stall are subscribers of the change feed: watch prints what it
  * receives as JSON lines, stall subscribes and then does not read;
- * feed-read prints one page of the feed as a JSON line.
+ * feed-read prints one page of the feed as a JSON line. random sends random
+ * requests of every kind (reqgen.c) and checks each answer.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <utf8proc.h>
 
 #include "buf.h"
 #include "channel.h"
@@ -35,9 +37,12 @@
 #include "keys.h"
 #include "msg.h"
 #include "noise.h"
+#include "reqgen.h"
 
 #define RAWPEER_IO_TIMEOUT_MS 5000 /* longest wait for any expected event */
 #define RAWPEER_PIPELINE_MAX  10000
+#define RAWPEER_RANDOM_MAX    1000000
+#define RANDOM_ROUNDS         12 /* sends of one random request, at most */
 
 /* One test run: the connection and what the chosen mode needs. */
 struct rawpeer {
@@ -1040,6 +1045,348 @@ mode_feed_read(struct rawpeer *rp)
 	return 0;
 }
 
+/* Random requests
+ * ------------------------------------------------------------*/
+
+/* 1 if s is well-formed UTF-8 (no overlong forms or surrogates). */
+static int
+utf8_valid(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Says what: s, with bytes outside printable ASCII as \xNN. */
+static void
+say_escaped(const struct rawpeer *rp, const char *what, const char *s)
+{
+	fprintf(stderr, "rawpeer %s: %s \"", rp->mode, what);
+	for (; *s != '\0'; s++) {
+		if (*s >= 0x20 && *s < 0x7f)
+			fputc(*s, stderr);
+		else
+			fprintf(stderr, "\\x%02x", (unsigned char)*s);
+	}
+	fputs("\"\n", stderr);
+}
+
+/* What came back for the random requests, for the summary. */
+struct random_tally {
+	long answered;           /* a body of the request's kind */
+	long refused[32];        /* an Error, by code */
+	long kinds_answered[80]; /* by the request's oneof field number */
+};
+
+/* A valid request id most of the time; otherwise none, junk, or one used
+ * before (for another request, most likely). */
+static char *
+random_request_id(struct reqgen *g, uint64_t seed, long i)
+{
+	static const char *const bad[] = { "", " ", "\xff", "id with space",
+		"\x01" };
+	char id[80];
+	uint32_t pick = reqgen_below(g, 100);
+
+	if (pick < 5)
+		return strdup(bad[pick]);
+	if (pick == 5) { /* one character too long */
+		memset(id, 'x', 65);
+		id[65] = '\0';
+		return strdup(id);
+	}
+	if (pick < 10 && i > 1) /* an earlier one */
+		i = 1 + (long)reqgen_below(g, (uint32_t)(i - 1));
+	snprintf(id, sizeof(id), "rnd-%llx-%ld", (unsigned long long)seed, i);
+	return strdup(id);
+}
+
+/* Request i: a random kind with random fields. NULL when out of memory. */
+static Tier__Request *
+random_request(struct reqgen *g, uint64_t seed, long i,
+    const ProtobufCFieldDescriptor **kind)
+{
+	const ProtobufCMessageDescriptor *d = &tier__request__descriptor;
+	const ProtobufCFieldDescriptor *f;
+	ProtobufCMessage *body;
+	Tier__Request *req;
+	unsigned n = 0, k;
+
+	for (k = 0; k < d->n_fields; k++)
+		n += (d->fields[k].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;
+	k = reqgen_below(g, n);
+	for (f = d->fields; !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || k--;)
+		f++;
+	if ((req = malloc(sizeof(*req))) == NULL)
+		return NULL;
+	tier__request__init(req);
+	req->id = (uint64_t)i;
+	if ((req->request_id = random_request_id(g, seed, i)) == NULL ||
+	    (body = reqgen_message(g, f->descriptor, 4)) == NULL) {
+		tier__request__free_unpacked(req, NULL);
+		return NULL;
+	}
+	memcpy((char *)req + f->offset, &body, sizeof(body));
+	memcpy((char *)req + f->quantifier_offset, &(uint32_t){ f->id },
+	    sizeof(uint32_t));
+	*kind = f;
+	return req;
+}
+
+/* Checks the answer to request i of kind: 0 if it is one a client can
+ * act on, 1 (with the story said) if not. */
+static int
+random_check(struct rawpeer *rp, long i, const ProtobufCFieldDescriptor *kind,
+    const Tier__Response *resp, struct random_tally *t)
+{
+	const ProtobufCFieldDescriptor *want =
+	    protobuf_c_message_descriptor_get_field_by_name(
+		&tier__response__descriptor, kind->name);
+	const Tier__Error *e = resp->error;
+
+	if (resp->id != (uint64_t)i) {
+		say(rp, "request %ld (%s) answered with id %llu", i, kind->name,
+		    (unsigned long long)resp->id);
+		return 1;
+	}
+	if (e == NULL) {
+		if (want == NULL || (unsigned)resp->body_case != want->id) {
+			say(rp,
+			    "request %ld (%s) answered without an error "
+			    "and with body %u",
+			    i, kind->name, (unsigned)resp->body_case);
+			return 1;
+		}
+		t->answered++;
+		if (kind->id <
+		    sizeof(t->kinds_answered) / sizeof(t->kinds_answered[0]))
+			t->kinds_answered[kind->id]++;
+		return 0;
+	}
+	if (protobuf_c_enum_descriptor_get_value(
+		&tier__error_code__descriptor, (int)e->code) == NULL ||
+	    e->code == TIER__ERROR_CODE__ERROR_CODE_NONE ||
+	    (unsigned)e->code >= sizeof(t->refused) / sizeof(t->refused[0])) {
+		say(rp,
+		    "request %ld (%s): error code %d is not in the "
+		    "protocol",
+		    i, kind->name, (int)e->code);
+		return 1;
+	}
+	/* Random input is the client's fault: the server must say what is
+	 * wrong with it, never fail on it. */
+	if (e->code == TIER__ERROR_CODE__ERROR_CODE_INTERNAL) {
+		say(rp, "request %ld (%s): INTERNAL: %s", i, kind->name,
+		    e->message);
+		return 1;
+	}
+	/* Control characters may be echoed (clients replace them, PROTOCOL
+	 * 8.1), but a string on the wire is UTF-8 and field a field name. */
+	if (e->message[0] == '\0' || !utf8_valid(e->message) ||
+	    !utf8_valid(e->hint) || !msg_text_valid(e->field, 1024)) {
+		say(rp,
+		    "request %ld (%s): %s without a message, or not UTF-8:", i,
+		    kind->name, msg_error_code_name(e->code));
+		say_escaped(rp, "message", e->message);
+		say_escaped(rp, "field", e->field);
+		say_escaped(rp, "hint", e->hint);
+		return 1;
+	}
+	t->refused[e->code]++;
+	return 0;
+}
+
+/* Sends req and reads up to its answer, passing over pushed messages (the
+ * random requests subscribe now and then). 0 with *out, or 1. */
+static int
+random_send(struct rawpeer *rp, const Tier__Request *req, const char *kind,
+    Tier__ServerMessage **out)
+{
+	Tier__ServerMessage *sm = NULL;
+	int r;
+
+	if ((r = send_request(rp, req)) != 0) {
+		say(rp, "request %llu (%s) not sent: %s",
+		    (unsigned long long)req->id, kind, err_str(r));
+		return 1;
+	}
+	rp->deadline_ms = now_ms() + RAWPEER_IO_TIMEOUT_MS;
+	for (;;) {
+		if ((r = read_any_message(rp, &sm)) != 0) {
+			say(rp, "request %llu (%s): no answer: %s",
+			    (unsigned long long)req->id, kind, err_str(r));
+			return 1;
+		}
+		if (sm->kind_case == TIER__SERVER_MESSAGE__KIND_RESPONSE)
+			break;
+		tier__server_message__free_unpacked(sm, NULL);
+	}
+	*out = sm;
+	return 0;
+}
+
+/*
+ * One random request, sent again with a new value in the field each error
+ * names (up to RANDOM_ROUNDS times): the server's own answers steer it past
+ * the checks it fails, deeper into the handler. *sent counts what was sent,
+ * and numbers the requests. 0, or 1 when an answer is wrong.
+ */
+static int
+random_one(struct rawpeer *rp, struct reqgen *g, uint64_t seed, long *sent,
+    struct random_tally *t)
+{
+	const ProtobufCFieldDescriptor *kind = NULL;
+	Tier__ServerMessage *sm = NULL;
+	const Tier__Error *e;
+	Tier__Request *req;
+	char id[64];
+	int round, r = 0, again;
+
+	if ((req = random_request(g, seed, *sent + 1, &kind)) == NULL) {
+		say(rp, "out of memory");
+		return 1;
+	}
+	for (round = 0; r == 0; round++) {
+		req->id = (uint64_t)++ * sent;
+		if ((r = random_send(rp, req, kind->name, &sm)) != 0 ||
+		    (r = random_check(
+			 rp, (long)req->id, kind, sm->response, t)) != 0)
+			break;
+		e = sm->response->error;
+		again =
+		    round < RANDOM_ROUNDS && e != NULL && e->field[0] != '\0' &&
+		    strcmp(e->field, "version") != 0 &&
+		    (e->code == TIER__ERROR_CODE__ERROR_CODE_BAD_REQUEST ||
+			e->code == TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND ||
+			e->code == TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS);
+		if (again && strcmp(e->field, "request_id") == 0) {
+			snprintf(id, sizeof(id), "rnd-%llx-%ld",
+			    (unsigned long long)seed, *sent);
+			if (req->request_id != protobuf_c_empty_string)
+				free(req->request_id);
+			if ((req->request_id = strdup(id)) == NULL)
+				r = 1;
+		} else if (again) {
+			switch (reqgen_refill(g, &req->base, e->field, 5)) {
+			case 0:
+				break;
+			case 1:
+				say(rp,
+				    "request %llu (%s): error field \"%s\" is "
+				    "not a field of the request",
+				    (unsigned long long)req->id, kind->name,
+				    e->field);
+				r = 1;
+				break;
+			default:
+				say(rp, "out of memory");
+				r = 1;
+			}
+		}
+		tier__server_message__free_unpacked(sm, NULL);
+		sm = NULL;
+		if (!again)
+			break;
+	}
+	if (sm != NULL)
+		tier__server_message__free_unpacked(sm, NULL);
+	tier__request__free_unpacked(req, NULL);
+	return r;
+}
+
+/*
+ * random N: N requests of random kinds with random fields, one at a time,
+ * as the user of KEYFILE (RAWPEER_SEED replays a run; RAWPEER_WORDS, a
+ * file of one name per line, adds names that exist to pick from). Each
+ * must be answered in turn, on the same connection, with its kind's body
+ * or an Error of a known code with a clean message; INTERNAL fails.
+ */
+static int
+mode_random(struct rawpeer *rp, long n)
+{
+	struct random_tally t;
+	struct reqgen g;
+	const char *env = getenv("RAWPEER_SEED");
+	char **words = NULL, line[256];
+	unsigned n_words = 0, k;
+	uint64_t seed;
+	FILE *f;
+	long i, sent = 0;
+	int ret = 1;
+
+	memset(&t, 0, sizeof(t));
+	if (env != NULL && *env != '\0')
+		seed = strtoull(env, NULL, 0);
+	else
+		randombytes_buf(&seed, sizeof(seed));
+	say(rp, "seed %#llx (RAWPEER_SEED replays it)",
+	    (unsigned long long)seed);
+	reqgen_seed(&g, seed);
+	if ((env = getenv("RAWPEER_WORDS")) != NULL && *env != '\0') {
+		if ((f = fopen(env, "r")) == NULL) {
+			say(rp, "cannot read %s", env);
+			return 1;
+		}
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char **grown =
+			    realloc(words, (n_words + 1) * sizeof(*words));
+
+			line[strcspn(line, "\n")] = '\0';
+			if (grown == NULL ||
+			    (grown[n_words] = strdup(line)) == NULL) {
+				words = grown != NULL ? grown : words;
+				fclose(f);
+				say(rp, "out of memory");
+				goto out;
+			}
+			words = grown;
+			n_words++;
+		}
+		fclose(f);
+		g.words = (const char *const *)words;
+		g.n_words = n_words;
+	}
+	if (handshake_ok(rp) != 0)
+		goto out;
+	for (i = 1; i <= n; i++) {
+		if (random_one(rp, &g, seed, &sent, &t) != 0)
+			goto out;
+	}
+	printf("%ld random requests, %ld sent with the fields errors named "
+	       "changed: %ld answered, refused:",
+	    n, sent, t.answered);
+	for (k = 0; k < sizeof(t.refused) / sizeof(t.refused[0]); k++) {
+		if (t.refused[k] > 0)
+			printf(" %s %ld",
+			    msg_error_code_name((Tier__ErrorCode)k),
+			    t.refused[k]);
+	}
+	printf("\nanswered by kind:");
+	for (k = 0; k < tier__request__descriptor.n_fields; k++) {
+		const ProtobufCFieldDescriptor *fd =
+		    &tier__request__descriptor.fields[k];
+
+		if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    fd->id < sizeof(t.kinds_answered) /
+				 sizeof(t.kinds_answered[0]) &&
+		    t.kinds_answered[fd->id] > 0)
+			printf(" %s %ld", fd->name, t.kinds_answered[fd->id]);
+	}
+	printf("\n");
+	ret = 0;
+out:
+	for (k = 0; k < n_words; k++)
+		free(words[k]);
+	free(words);
+	return ret;
+}
+
 static void
 usage(void)
 {
@@ -1047,10 +1394,10 @@ usage(void)
 	    "usage: rawpeer MODE HOST PORT [KEYFILE]\n"
 	    "modes: oversize, zero, garbage-handshake, garbage-transport,\n"
 	    "       bad-prologue, slowloris, anonymous-status, pipeline N,\n"
-	    "       watch, stall, feed-read\n"
-	    "(pipeline takes N before HOST; pipeline and the feed modes need\n"
-	    "the KEYFILE of an enrolled user; RAWPEER_* variables tune\n"
-	    "watch and stall, see their comments)\n");
+	    "       watch, stall, feed-read, random N\n"
+	    "(pipeline and random take N before HOST; they and the feed modes\n"
+	    "need the KEYFILE of an enrolled user; RAWPEER_* variables tune\n"
+	    "watch, stall and random, see their comments)\n");
 }
 
 int
@@ -1069,11 +1416,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rp.mode = argv[1];
-	if (strcmp(rp.mode, "pipeline") == 0) {
+	if (strcmp(rp.mode, "pipeline") == 0 ||
+	    strcmp(rp.mode, "random") == 0) {
 		errno = 0;
 		n = strtol(argv[2], &end, 10);
 		if (errno != 0 || *end != '\0' || n < 1 ||
-		    n > RAWPEER_PIPELINE_MAX) {
+		    n > (strcmp(rp.mode, "random") == 0
+				? RAWPEER_RANDOM_MAX
+				: RAWPEER_PIPELINE_MAX)) {
 			usage();
 			return 1;
 		}
@@ -1093,6 +1443,7 @@ main(int argc, char **argv)
 	if (keyfile != NULL)
 		r = keys_load(keyfile, &rp.kp);
 	else if (strcmp(rp.mode, "pipeline") == 0 ||
+		 strcmp(rp.mode, "random") == 0 ||
 		 strcmp(rp.mode, "watch") == 0 ||
 		 strcmp(rp.mode, "stall") == 0 ||
 		 strcmp(rp.mode, "feed-read") == 0) {
@@ -1130,6 +1481,8 @@ main(int argc, char **argv)
 		ret = mode_stall(&rp);
 	else if (strcmp(rp.mode, "feed-read") == 0)
 		ret = mode_feed_read(&rp);
+	else if (strcmp(rp.mode, "random") == 0)
+		ret = mode_random(&rp, n);
 	else
 		usage();
 out:

@@ -3,17 +3,8 @@
 # is checked (requests answered, none failed), never timing.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-: "${TIER_BENCH:?TIER_BENCH must name the tier-bench binary}"
-BENCH_DIR=$E2E_TMP/bench
-mkdir -p "$BENCH_DIR"
-
 tierd_config
-init_admin bench-admin
-tierd_start
-
-RUN_TIMEOUT=120 run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" \
-	--setup --code "$CODE" --candidates 200 --segments 3 --clients 8
-expect_rc 0 "tier-bench --setup of 200 candidates"
+bench_setup 200 --segments 3 --clients 8
 expect_out "with 200 scored candidates"
 
 # bench_expect WHAT ARGS...: one short measurement with sane numbers.

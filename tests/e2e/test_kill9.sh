@@ -8,20 +8,13 @@
 # integrity_check. KILL9_ROUNDS sets the number of rounds (default 3).
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-: "${TIER_BENCH:?TIER_BENCH must name the tier-bench binary}"
 ROUNDS=${KILL9_ROUNDS:-3}
-BENCH_DIR=$E2E_TMP/bench
 LOG=$E2E_TMP/acked.log
-mkdir -p "$BENCH_DIR"
 
 TIERD_EXTRA=()
 tierd_config
 sed -i 's/^level = debug$/level = info/' "$CONF"
-init_admin bench-admin
-tierd_start
-RUN_TIMEOUT=120 run "$TIER_BENCH" --server "$SERVER" --dir "$BENCH_DIR" \
-	--setup --code "$CODE" --candidates 1100 --clients 64
-expect_rc 0 "tier-bench --setup of 1,100 candidates"
+bench_setup 1100 --clients 64
 
 for round in $(seq 1 "$ROUNDS"); do
 	note "round $round of $ROUNDS: 64 writers, then kill -9"
