@@ -713,7 +713,7 @@ store_open(struct store **out, const char *path, char *why, size_t why_len)
 	if (sqlite3_open_v2(path, &st->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
+		store_vfs()) != SQLITE_OK) {
 		snprintf(why, why_len, "cannot open %s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto out;
@@ -839,6 +839,12 @@ store_checkpoint_counts(
     struct store *st, uint64_t *background, uint64_t *inline_)
 {
 	store_wal_counts(st->wal, background, inline_);
+}
+
+void
+store_log_writes(struct store *st, struct store_vfs_counts *out)
+{
+	store_vfs_counts(st->db, out);
 }
 
 uint64_t

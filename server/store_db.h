@@ -57,6 +57,23 @@ void store_wal_stop(sqlite3 *db, struct store_wal *w);
 void store_wal_counts(
     struct store_wal *w, uint64_t *background, uint64_t *inline_);
 
+/*
+ * The VFS the store opens its database through (store_vfs.c): the system's,
+ * with the writes of the write-ahead log gathered into few. NULL, the
+ * default VFS, if it could not be registered.
+ */
+const char *store_vfs(void);
+/* The log writes of a connection opened through it. */
+struct store_vfs_counts {
+	uint64_t asked;   /* writes SQLite asked for */
+	uint64_t written; /* writes made to the file */
+	uint64_t late;    /* flushes left for the commit's barrier: 0 while
+			   * SQLite writes the log as store_vfs.c expects */
+};
+void store_vfs_counts(sqlite3 *db, struct store_vfs_counts *out);
+/* The same for st's connection. */
+void store_log_writes(struct store *st, struct store_vfs_counts *out);
+
 /* Logs the engine's last error for what and returns ERR_STORE. */
 int store_fail(struct store *st, const char *what);
 

@@ -400,6 +400,57 @@ test_request_prune(void **state)
 	    outside_int(f->path, "SELECT count(*) FROM requests"), 15);
 }
 
+/*
+ * The log's writes are gathered (store_vfs.c): far fewer reach the file than
+ * SQLite asks for, none is left for the commit's barrier (which would mean
+ * SQLite writes the log in a way store_vfs.c does not expect), and every
+ * commit is in the file, for another connection, when it returns.
+ */
+static void
+test_log_writes_gathered(void **state)
+{
+	enum { COMMITS = 10, ROWS = 40 };
+	struct fixture *f = *state;
+	struct store_vfs_counts c;
+	struct store_user u;
+	uint8_t hash[32] = { 0 }, resp[3000];
+	char id[16], why[256];
+	int i, j, fd;
+
+	/* As tierd runs: COMMIT does not sync, so nothing but the gathering
+	 * itself writes the log out before the commit shows. */
+	assert_true((fd = store_sync_defer(f->st, why, sizeof(why))) >= 0);
+	user_make(&u, "ann", TIER__ROLE__ROLE_BU_VP);
+	assert_int_equal(store_user_insert(f->st, &u), 0);
+	memset(resp, 'r', sizeof(resp));
+	for (i = 0; i < COMMITS; i++) {
+		assert_int_equal(store_begin(f->st), 0);
+		for (j = 0; j < ROWS; j++) {
+			snprintf(id, sizeof(id), "g%02d-%02d", i, j);
+			assert_int_equal(store_request_put(f->st, u.id, id,
+					     hash, resp, sizeof(resp), 100),
+			    0);
+		}
+		assert_int_equal(store_commit(f->st), 0);
+		assert_int_equal(
+		    outside_int(f->path, "SELECT count(*) FROM requests"),
+		    (i + 1) * ROWS);
+	}
+	store_log_writes(f->st, &c);
+	print_message("log writes: %llu asked, %llu made, %llu late\n",
+	    (unsigned long long)c.asked, (unsigned long long)c.written,
+	    (unsigned long long)c.late);
+	/* A frame is two writes asked: a header and a page per row. */
+	assert_true(c.asked >= 2 * COMMITS * ROWS);
+	assert_true(c.written * 5 < c.asked);
+	assert_int_equal(c.late, 0);
+	assert_int_equal(
+	    outside_int(f->path, "SELECT count(*) FROM pragma_integrity_check "
+				 "WHERE integrity_check = 'ok'"),
+	    1);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -422,6 +473,8 @@ main(void)
 		    test_background_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_request_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_log_writes_gathered, setup, teardown),
 	};
 	log_init("test_store", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
