@@ -42,9 +42,7 @@ uint64_t store_vm_steps(struct store *st);
 /*
  * The write-ahead log (store_wal.c). COMMIT checkpoints it inline once it
  * holds STORE_WAL_LIMIT pages (32 MiB): a page changed by many batches is
- * copied once, and the log grows past the limit by one transaction at most
- * (while no other reader holds an older snapshot, as a backup does).
- * store_wal_start moves the checkpoints before that to a thread
+ * copied once. store_wal_start moves the checkpoints before that to a thread
  * of its own, with a second connection to db's file; store_wal_stop ends it
  * (NULL is allowed) and gives db SQLite's automatic checkpoints back.
  */

@@ -12,9 +12,11 @@
  * checkpoint that copied all of it, which a checkpoint running beside the
  * commits seldom does; so at STORE_WAL_LIMIT pages COMMIT still checkpoints
  * inline, with only the pages since the thread's last copy left to do. If the
- * thread is copying just then, COMMIT waits for it and copies the rest: the
- * log never grows past the limit by more than one transaction, however slow
- * the thread's copy.
+ * thread is copying just then, COMMIT does not wait (that stalled the loop
+ * for the thread's whole copy and sync, up to tens of milliseconds): it holds
+ * the thread from starting another, and the next COMMIT checkpoints. The log
+ * grows past the limit by what the loop commits during one copy of the
+ * thread's at most.
  *
  * The thread's connection keeps SQLite's default synchronous=FULL: it syncs
  * the log before it copies from it, so no page reaches the database before
@@ -32,13 +34,12 @@ struct store_wal {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	pthread_cond_t idle; /* signalled when running drops to 0 */
-	sqlite3 *db;         /* the thread's connection */
-	int asked;           /* a checkpoint is wanted (under lock) */
-	int stop;            /* the thread is to end (under lock) */
-	int running;         /* the thread is checkpointing (under lock) */
-	int error; /* the last failure's result code, or 0 (under lock) */
-	int next;  /* log pages at which to ask again (loop only) */
+	sqlite3 *db; /* the thread's connection */
+	int asked;   /* a checkpoint is wanted (under lock) */
+	int stop;    /* the thread is to end (under lock) */
+	int hold;    /* COMMIT wants the next checkpoint (under lock) */
+	int error;   /* the last failure's result code, or 0 (under lock) */
+	int next;    /* log pages at which to ask again (loop only) */
 	uint64_t background; /* checkpoints the thread ran (under lock) */
 	uint64_t inline_;    /* checkpoints COMMIT ran (loop only) */
 };
@@ -51,19 +52,16 @@ store_wal_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->asked && !w->stop)
+		while ((!w->asked || w->hold) && !w->stop)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->stop)
 			break;
 		w->asked = 0;
-		w->running = 1;
 		pthread_mutex_unlock(&w->lock);
 		/* SQLITE_BUSY: the loop's connection is checkpointing. */
 		rc = sqlite3_wal_checkpoint_v2(
 		    w->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&w->lock);
-		w->running = 0;
-		pthread_cond_signal(&w->idle);
 		if (rc == SQLITE_OK)
 			w->background++;
 		else if (rc != SQLITE_BUSY)
@@ -75,28 +73,24 @@ store_wal_main(void *arg)
 
 /*
  * COMMIT's checkpoint at the limit. SQLITE_BUSY means the thread holds the
- * checkpoint lock: wait until it is done, and keep it from starting another,
- * then copy what is left. Busy again (another process checkpointing): the
- * next COMMIT tries.
+ * checkpoint lock: it is held from starting another until a COMMIT has
+ * checkpointed (another process checkpointing is busy too, and passes).
  */
 static void
 store_wal_limit(struct store_wal *w, sqlite3 *db, const char *name)
 {
-	int rc;
-
-	rc = sqlite3_wal_checkpoint_v2(
+	int rc = sqlite3_wal_checkpoint_v2(
 	    db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	if (rc == SQLITE_BUSY) {
-		pthread_mutex_lock(&w->lock);
-		while (w->running)
-			pthread_cond_wait(&w->idle, &w->lock);
-		w->asked = 0; /* this checkpoint does what was asked */
-		pthread_mutex_unlock(&w->lock);
-		rc = sqlite3_wal_checkpoint_v2(
-		    db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	}
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return;
 	if (rc == SQLITE_OK)
 		w->inline_++;
+	pthread_mutex_lock(&w->lock);
+	w->hold = rc == SQLITE_BUSY;
+	if (!w->hold)
+		pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* Called by SQLite after each COMMIT of the loop's connection, with the size
@@ -179,10 +173,8 @@ store_wal_start(sqlite3 *db, struct store_wal **out, char *why, size_t why_len)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->idle, NULL);
 	if (pthread_create(&w->thread, NULL, store_wal_main, w) != 0) {
 		snprintf(why, why_len, "cannot start a thread");
-		pthread_cond_destroy(&w->idle);
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
 		goto fail;
@@ -226,7 +218,6 @@ store_wal_stop(sqlite3 *db, struct store_wal *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	sqlite3_close(w->db);
-	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
