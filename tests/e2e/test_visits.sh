@@ -230,10 +230,18 @@ expect_jget 'd["targets"][0]["last_visit"]' 2000-01-01 "C1's last visit"
 expect_jget 'd["targets"][0]["due"]' 2000-02-01 "due at the planned next visit"
 expect_jget 'd["targets"][0]["limit_days"]' 400 "the cycle's limit applies"
 expect_jget 'd["targets"][1]["overdue"]' false "200 days is within 400"
-expect_jget 'd["targets"][1]["days_since"]' 200 "200 days since C4's visit"
+# Counted to the server's today, which is a day later if midnight (UTC)
+# passed since the visits were recorded.
+PLAN_TODAY=$(jget 'd["today"]')
+days_to_plan() {
+	echo $((($(date -u -d "$PLAN_TODAY" +%s) - $(date -u -d "$1" +%s)) / 86400))
+}
+expect_jget 'd["targets"][1]["days_since"]' "$(days_to_plan "$AGO200")" \
+	"200 days since C4's visit"
 expect_jget 'd["targets"][0]["days_since"] > 9000' true "days since the visit"
 expect_jget 'd["targets"][2]["overdue"]' false "C2 was visited today"
-expect_jget 'd["targets"][2]["days_since"]' 0 "zero days since"
+expect_jget 'd["targets"][2]["days_since"]' "$(days_to_plan "$TODAY")" \
+	"zero days since"
 expect_jget 'd["targets"][2]["next_visit"]' "$SOON" "C2's planned visit"
 tier_as vp --output json visit plan --owner sm
 expect_jget '[t["customer_id"] for t in d["targets"]]' "[$C2]" "--owner sm"
