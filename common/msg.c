@@ -94,14 +94,21 @@ msg_error_code_name(Tier__ErrorCode code)
 	return lower;
 }
 
+/* The control characters msg_text_scan lets through. */
+enum msg_controls {
+	MSG_CONTROLS_NONE,  /* no C0 or C1 control character, nor DEL */
+	MSG_CONTROLS_LINES, /* tab and newline only */
+	MSG_CONTROLS_ANY,
+};
+
 /*
  * Whether s is UTF-8 as utf8proc decodes it (it refuses overlong forms,
  * surrogates and code points above U+10FFFF) of at most max_bytes bytes and
- * max_chars characters, without C0 or C1 control characters or DEL; with
- * lines, tab and newline are allowed.
+ * max_chars characters, with the control characters controls allows.
  */
 static int
-msg_text_scan(const char *s, size_t max_bytes, size_t max_chars, int lines)
+msg_text_scan(const char *s, size_t max_bytes, size_t max_chars,
+    enum msg_controls controls)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	utf8proc_int32_t cp;
@@ -114,7 +121,9 @@ msg_text_scan(const char *s, size_t max_bytes, size_t max_chars, int lines)
 		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0 ||
 		    ++chars > max_chars)
 			return 0;
-		if (lines && (cp == '\t' || cp == '\n'))
+		if (controls == MSG_CONTROLS_ANY ||
+		    (controls == MSG_CONTROLS_LINES &&
+			(cp == '\t' || cp == '\n')))
 			continue;
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			return 0;
@@ -125,19 +134,25 @@ msg_text_scan(const char *s, size_t max_bytes, size_t max_chars, int lines)
 int
 msg_text_valid(const char *s, size_t max)
 {
-	return msg_text_scan(s, max, SIZE_MAX, 0);
+	return msg_text_scan(s, max, SIZE_MAX, MSG_CONTROLS_NONE);
 }
 
 int
 msg_lines_valid(const char *s, size_t max)
 {
-	return msg_text_scan(s, max, SIZE_MAX, 1);
+	return msg_text_scan(s, max, SIZE_MAX, MSG_CONTROLS_LINES);
 }
 
 int
 msg_chars_valid(const char *s, size_t max_chars)
 {
-	return msg_text_scan(s, SIZE_MAX, max_chars, 0);
+	return msg_text_scan(s, SIZE_MAX, max_chars, MSG_CONTROLS_NONE);
+}
+
+int
+msg_utf8_valid(const char *s)
+{
+	return msg_text_scan(s, SIZE_MAX, SIZE_MAX, MSG_CONTROLS_ANY);
 }
 
 /* 1 for the white space that names may carry in any amount. */

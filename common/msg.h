@@ -42,6 +42,9 @@ int msg_lines_valid(const char *s, size_t max);
 /* The same rules as msg_text_valid, with the limit in characters: names and
  * texts whose length users count. */
 int msg_chars_valid(const char *s, size_t max_chars);
+/* Well-formed UTF-8 alone, control characters and all: what any string on
+ * the wire must be. */
+int msg_utf8_valid(const char *s);
 
 /*
  * The form of a customer name that duplicate detection and search compare

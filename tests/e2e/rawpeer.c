@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <utf8proc.h>
 
 #include "buf.h"
 #include "channel.h"
@@ -1048,21 +1047,6 @@ mode_feed_read(struct rawpeer *rp)
 /* Random requests
  * ------------------------------------------------------------*/
 
-/* 1 if s is well-formed UTF-8 (no overlong forms or surrogates). */
-static int
-utf8_valid(const char *s)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t n;
-
-	for (; *p != '\0'; p += n) {
-		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0)
-			return 0;
-	}
-	return 1;
-}
-
 /* Says what: s, with bytes outside printable ASCII as \xNN. */
 static void
 say_escaped(const struct rawpeer *rp, const char *what, const char *s)
@@ -1084,6 +1068,16 @@ struct random_tally {
 	long kinds_answered[80]; /* by the request's oneof field number */
 };
 
+/* The valid request id of request i of the run with seed. */
+static char *
+random_valid_id(uint64_t seed, long i)
+{
+	char id[64];
+
+	snprintf(id, sizeof(id), "rnd-%llx-%ld", (unsigned long long)seed, i);
+	return strdup(id);
+}
+
 /* A valid request id most of the time; otherwise none, junk, or one used
  * before (for another request, most likely). */
 static char *
@@ -1103,8 +1097,7 @@ random_request_id(struct reqgen *g, uint64_t seed, long i)
 	}
 	if (pick < 10 && i > 1) /* an earlier one */
 		i = 1 + (long)reqgen_below(g, (uint32_t)(i - 1));
-	snprintf(id, sizeof(id), "rnd-%llx-%ld", (unsigned long long)seed, i);
-	return strdup(id);
+	return random_valid_id(seed, i);
 }
 
 /* Request i: a random kind with random fields. NULL when out of memory. */
@@ -1188,8 +1181,8 @@ random_check(struct rawpeer *rp, long i, const ProtobufCFieldDescriptor *kind,
 	}
 	/* Control characters may be echoed (clients replace them, PROTOCOL
 	 * 8.1), but a string on the wire is UTF-8 and field a field name. */
-	if (e->message[0] == '\0' || !utf8_valid(e->message) ||
-	    !utf8_valid(e->hint) || !msg_text_valid(e->field, 1024)) {
+	if (e->message[0] == '\0' || !msg_utf8_valid(e->message) ||
+	    !msg_utf8_valid(e->hint) || !msg_text_valid(e->field, 1024)) {
 		say(rp,
 		    "request %ld (%s): %s without a message, or not UTF-8:", i,
 		    kind->name, msg_error_code_name(e->code));
@@ -1245,7 +1238,6 @@ random_one(struct rawpeer *rp, struct reqgen *g, uint64_t seed, long *sent,
 	Tier__ServerMessage *sm = NULL;
 	const Tier__Error *e;
 	Tier__Request *req;
-	char id[64];
 	int round, r = 0, again;
 
 	if ((req = random_request(g, seed, *sent + 1, &kind)) == NULL) {
@@ -1266,11 +1258,10 @@ random_one(struct rawpeer *rp, struct reqgen *g, uint64_t seed, long *sent,
 			e->code == TIER__ERROR_CODE__ERROR_CODE_NOT_FOUND ||
 			e->code == TIER__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS);
 		if (again && strcmp(e->field, "request_id") == 0) {
-			snprintf(id, sizeof(id), "rnd-%llx-%ld",
-			    (unsigned long long)seed, *sent);
 			if (req->request_id != protobuf_c_empty_string)
 				free(req->request_id);
-			if ((req->request_id = strdup(id)) == NULL)
+			if ((req->request_id = random_valid_id(seed, *sent)) ==
+			    NULL)
 				r = 1;
 		} else if (again) {
 			switch (reqgen_refill(g, &req->base, e->field, 5)) {

@@ -26,14 +26,15 @@ printf '%s\n' root bench-admin bench-vp bench-sm bench-bu bench-bg \
 	machinery east >"$WORDS"
 
 # The three at once, so that group commits mix their changes and refusals.
+declare -A pid
 for who in admin vp sm; do
 	RAWPEER_WORDS=$WORDS timeout 600 "$RAWPEER" random "$N" 127.0.0.1 \
 		"$PORT" "$BENCH_DIR/$who.key" >"$E2E_TMP/$who.out" \
 		2>"$E2E_TMP/$who.err" &
-	eval "pid_$who=$!"
+	pid[$who]=$!
 done
 for who in admin vp sm; do
-	eval "wait \$pid_$who"
+	wait "${pid[$who]}"
 	RC=$?
 	LAST_CMD="rawpeer random $N as $who"
 	cp "$E2E_TMP/$who.out" "$OUT"
