@@ -7,12 +7,16 @@
  * batch's changes to subscribers.
  *
  * Durable, but not in the loop: COMMIT only writes the write-ahead log
- * (synchronous=NORMAL, store_sync_defer), and a thread syncs it while the
+ * (synchronous=NORMAL, store_sync_defer), and sync threads sync it while the
  * loop runs the next batch. A committed batch waits, unanswered, until a
- * sync that began after its COMMIT has finished; the batches committed
- * meanwhile share the next sync. A kill -9 loses nothing that was written,
- * and a power cut nothing that was answered. Reads may see a change whose
- * sync is still running, as they would in Redis with appendfsync always.
+ * sync that began after its COMMIT has finished. Each COMMIT starts a sync
+ * of its own as long as fewer than COMMIT_SYNCS are running, so on a disk
+ * whose syncs are slow a batch waits for one sync, not for the end of one
+ * that was running and then another; when all are running, the batches
+ * committed meanwhile share the next. A kill -9 loses nothing that was
+ * written, and a power cut nothing that was answered. Reads may see a
+ * change whose sync is still running, as they would in Redis with
+ * appendfsync always.
  *
  * Reads run at once, but share one read snapshot per loop turn: it begins
  * with the turn's first read and ends when the turn's other ready sockets
@@ -40,36 +44,51 @@ struct commit_item {
 TAILQ_HEAD(commit_list, commit_item);
 
 /*
- * The sync thread. It waits for a request, syncs the log, and reports
- * through a pipe that the loop watches; the loop asks again only once the
- * report is in, so one sync at most is ever running.
+ * Syncs of the log in flight at most. More overlap more of the time a slow
+ * disk takes per sync; each costs the disk a flush.
  */
-struct commit_syncer {
+#define COMMIT_SYNCS 4
+
+/*
+ * A sync thread. It waits for a request, syncs the log, and reports by
+ * writing its slot's number to the syncer's pipe, which the loop watches;
+ * the loop asks it again only once that report is in.
+ */
+struct commit_sync {
+	struct commit_syncer *owner;
 	pthread_t thread;
-	int started; /* thread is running */
+	int started;                /* the thread is running */
+	pthread_cond_t wake;        /* signalled when asked */
+	int asked;                  /* a sync is wanted (under lock) */
+	int error;                  /* errno of its last sync, or 0 (lock) */
+	int running;                /* asked, report not yet read (loop) */
+	uint64_t ticket;            /* when it began, in order (loop) */
+	int64_t upto;               /* the audit head then (loop) */
+	struct commit_list batches; /* committed before it began (loop) */
+};
+
+struct commit_syncer {
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	int stop;              /* the threads are to end (under lock) */
 	int wal_fd;            /* the write-ahead log, synced */
-	int asked;             /* a sync is wanted (under lock) */
-	int stop;              /* the thread is to end (under lock) */
-	int error;             /* errno of the last sync, or 0 (under lock) */
 	uint64_t syncs;        /* syncs done (under lock) */
 	int64_t sync_ns;       /* time they took (under lock) */
-	int pipe[2];           /* the thread writes a byte after each sync */
+	int pipe[2];           /* slot numbers of finished syncs */
 	struct event *done_ev; /* the loop reads it: commit_synced_cb */
+	struct commit_sync slot[COMMIT_SYNCS];
 };
 
 struct commit {
-	struct server *srv;         /* store and sessions */
-	struct event *ev;           /* runs commit_run_cb */
-	struct event *snapshot_ev;  /* ends the turn's read snapshot */
-	struct commit_list queue;   /* waiting for the next batch */
-	struct commit_list written; /* committed, waiting for a sync */
-	struct commit_list syncing; /* committed, in the running sync */
-	int64_t written_seq;        /* the audit head of the latest COMMIT */
-	int64_t syncing_seq;        /* the same when the running sync began */
-	int written_any;            /* a COMMIT since the running sync began */
-	int sync_running;           /* the thread is syncing */
+	struct server *srv;           /* store and sessions */
+	struct event *ev;             /* runs commit_run_cb */
+	struct event *snapshot_ev;    /* ends the turn's read snapshot */
+	struct commit_list queue;     /* waiting for the next batch */
+	struct commit_list written;   /* committed, waiting for a sync */
+	int64_t written_seq;          /* the audit head of the latest COMMIT */
+	int written_any;              /* a COMMIT since the last sync began */
+	uint64_t tickets;             /* syncs begun */
+	uint64_t durable;             /* the last ticket known finished */
+	int sync_failed;              /* a sync failed: tierd is stopping */
 	struct commit_syncer *syncer; /* NULL: COMMIT syncs itself (FULL) */
 	uint64_t batches, requests;   /* totals, for logs and metrics */
 };
@@ -79,28 +98,30 @@ static void commit_snapshot_cb(evutil_socket_t fd, short what, void *arg);
 static void commit_synced_cb(evutil_socket_t fd, short what, void *arg);
 
 static void *
-commit_syncer_main(void *arg)
+commit_sync_main(void *arg)
 {
-	struct commit_syncer *y = arg;
+	struct commit_sync *s = arg;
+	struct commit_syncer *y = s->owner;
+	unsigned char id = (unsigned char)(s - y->slot);
 	int64_t t0;
 	int err;
 
 	pthread_mutex_lock(&y->lock);
 	for (;;) {
-		while (!y->asked && !y->stop)
-			pthread_cond_wait(&y->wake, &y->lock);
+		while (!s->asked && !y->stop)
+			pthread_cond_wait(&s->wake, &y->lock);
 		if (y->stop)
 			break;
-		y->asked = 0;
+		s->asked = 0;
 		pthread_mutex_unlock(&y->lock);
 		t0 = server_clock_ns();
 		err = fdatasync(y->wal_fd) == 0 ? 0 : errno;
 		pthread_mutex_lock(&y->lock);
-		y->error = err;
+		s->error = err;
 		y->syncs++;
 		y->sync_ns += server_clock_ns() - t0;
-		/* A full pipe already holds a report the loop will read. */
-		while (write(y->pipe[1], "s", 1) < 0 && errno == EINTR)
+		/* At most COMMIT_SYNCS bytes are ever unread: never full. */
+		while (write(y->pipe[1], &id, 1) < 0 && errno == EINTR)
 			;
 	}
 	pthread_mutex_unlock(&y->lock);
@@ -110,14 +131,19 @@ commit_syncer_main(void *arg)
 static void
 commit_syncer_free(struct commit_syncer *y)
 {
+	size_t i;
+
 	if (y == NULL)
 		return;
-	if (y->started) {
-		pthread_mutex_lock(&y->lock);
-		y->stop = 1;
-		pthread_cond_signal(&y->wake);
-		pthread_mutex_unlock(&y->lock);
-		pthread_join(y->thread, NULL);
+	pthread_mutex_lock(&y->lock);
+	y->stop = 1;
+	for (i = 0; i < COMMIT_SYNCS; i++)
+		pthread_cond_signal(&y->slot[i].wake);
+	pthread_mutex_unlock(&y->lock);
+	for (i = 0; i < COMMIT_SYNCS; i++) {
+		if (y->slot[i].started)
+			pthread_join(y->slot[i].thread, NULL);
+		pthread_cond_destroy(&y->slot[i].wake);
 	}
 	if (y->done_ev != NULL)
 		event_free(y->done_ev);
@@ -127,13 +153,12 @@ commit_syncer_free(struct commit_syncer *y)
 		close(y->pipe[1]);
 	if (y->wal_fd >= 0)
 		close(y->wal_fd);
-	pthread_cond_destroy(&y->wake);
 	pthread_mutex_destroy(&y->lock);
 	free(y);
 }
 
 /*
- * Starts the sync thread and hands durability to it. On any failure the
+ * Starts the sync threads and hands durability to them. On any failure the
  * store stays synchronous and every COMMIT syncs in the loop: slower, as
  * safe. Returns NULL then, after logging why.
  */
@@ -142,6 +167,7 @@ commit_syncer_new(struct commit *c)
 {
 	struct commit_syncer *y;
 	char why[256];
+	size_t i;
 
 	if ((y = calloc(1, sizeof(*y))) == NULL) {
 		log_warn("commit: out of memory: every COMMIT syncs in the "
@@ -150,9 +176,13 @@ commit_syncer_new(struct commit *c)
 	}
 	y->wal_fd = y->pipe[0] = y->pipe[1] = -1;
 	pthread_mutex_init(&y->lock, NULL);
-	pthread_cond_init(&y->wake, NULL);
+	for (i = 0; i < COMMIT_SYNCS; i++) {
+		y->slot[i].owner = y;
+		pthread_cond_init(&y->slot[i].wake, NULL);
+		TAILQ_INIT(&y->slot[i].batches);
+	}
 	if (pipe2(y->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-		log_warn("commit: no pipe for the sync thread (%s): every "
+		log_warn("commit: no pipe for the sync threads (%s): every "
 			 "COMMIT syncs in the event loop",
 		    strerror(errno));
 		goto fail;
@@ -160,16 +190,19 @@ commit_syncer_new(struct commit *c)
 	y->done_ev = event_new(c->srv->base, y->pipe[0], EV_READ | EV_PERSIST,
 	    commit_synced_cb, c);
 	if (y->done_ev == NULL || event_add(y->done_ev, NULL) != 0) {
-		log_warn("commit: cannot watch the sync thread: every COMMIT "
+		log_warn("commit: cannot watch the sync threads: every COMMIT "
 			 "syncs in the event loop");
 		goto fail;
 	}
-	if (pthread_create(&y->thread, NULL, commit_syncer_main, y) != 0) {
-		log_warn("commit: cannot start the sync thread: every COMMIT "
-			 "syncs in the event loop");
-		goto fail;
+	for (i = 0; i < COMMIT_SYNCS; i++) {
+		if (pthread_create(&y->slot[i].thread, NULL, commit_sync_main,
+			&y->slot[i]) != 0) {
+			log_warn("commit: cannot start the sync threads: every "
+				 "COMMIT syncs in the event loop");
+			goto fail;
+		}
+		y->slot[i].started = 1;
 	}
-	y->started = 1;
 	if ((y->wal_fd = store_sync_defer(c->srv->store, why, sizeof(why))) <
 	    0) {
 		log_warn(
@@ -193,7 +226,6 @@ commit_new(struct server *srv, struct commit **out)
 	c->srv = srv;
 	TAILQ_INIT(&c->queue);
 	TAILQ_INIT(&c->written);
-	TAILQ_INIT(&c->syncing);
 	if ((c->ev = event_new(srv->base, -1, 0, commit_run_cb, c)) == NULL ||
 	    (c->snapshot_ev = event_new(
 		 srv->base, -1, 0, commit_snapshot_cb, c)) == NULL) {
@@ -233,6 +265,36 @@ commit_item_free(struct commit_item *it)
 	free(it);
 }
 
+/* The sync holding batches that began first, if it began at ticket most
+ * or before; NULL if there is none. */
+static struct commit_sync *
+commit_oldest(struct commit *c, uint64_t most)
+{
+	struct commit_sync *s, *o = NULL;
+	size_t i;
+
+	for (i = 0; i < COMMIT_SYNCS; i++) {
+		s = &c->syncer->slot[i];
+		if (!TAILQ_EMPTY(&s->batches) && s->ticket <= most &&
+		    (o == NULL || s->ticket < o->ticket))
+			o = s;
+	}
+	return o;
+}
+
+/* Moves every committed batch not yet answered to list, oldest first. */
+static void
+commit_unanswered(struct commit *c, struct commit_list *list)
+{
+	struct commit_sync *s;
+
+	if (c->syncer != NULL)
+		while ((s = commit_oldest(c, UINT64_MAX)) != NULL)
+			TAILQ_CONCAT(list, &s->batches, entry);
+	TAILQ_CONCAT(list, &c->written, entry);
+	c->written_any = 0;
+}
+
 void
 commit_free(struct commit *c)
 {
@@ -240,8 +302,7 @@ commit_free(struct commit *c)
 
 	if (c == NULL)
 		return;
-	TAILQ_CONCAT(&c->queue, &c->syncing, entry);
-	TAILQ_CONCAT(&c->queue, &c->written, entry);
+	commit_unanswered(c, &c->queue);
 	while ((it = TAILQ_FIRST(&c->queue)) != NULL) {
 		TAILQ_REMOVE(&c->queue, it, entry);
 		session_request_done(it->session);
@@ -329,73 +390,96 @@ commit_reply(struct commit_list *batch, int committed)
 	}
 }
 
-/* Asks the thread to sync what has been written, unless a sync runs. */
+/* Asks a free sync thread to sync what has been written since the last
+ * sync began; with none free, the next report does. */
 static void
 commit_sync_start(struct commit *c)
 {
 	struct commit_syncer *y = c->syncer;
+	struct commit_sync *s = NULL;
+	size_t i;
 
-	if (c->sync_running || !c->written_any)
+	if (!c->written_any || c->sync_failed)
 		return;
-	TAILQ_CONCAT(&c->syncing, &c->written, entry);
-	c->syncing_seq = c->written_seq;
+	for (i = 0; i < COMMIT_SYNCS && s == NULL; i++)
+		if (!y->slot[i].running)
+			s = &y->slot[i];
+	if (s == NULL)
+		return;
+	TAILQ_CONCAT(&s->batches, &c->written, entry);
+	s->upto = c->written_seq;
+	s->ticket = ++c->tickets;
+	s->running = 1;
 	c->written_any = 0;
-	c->sync_running = 1;
 	pthread_mutex_lock(&y->lock);
-	y->asked = 1;
-	pthread_cond_signal(&y->wake);
+	s->asked = 1;
+	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&y->lock);
 }
 
-/* The sync of a batch failed: what it wrote may or may not survive a
- * crash, so nobody is told it did, and tierd stops. */
+/* A sync failed: what was written may or may not survive a crash, so
+ * nobody is told it did, and tierd stops. */
 static void
 commit_sync_failed(struct commit *c, int err)
 {
+	struct commit_list all = TAILQ_HEAD_INITIALIZER(all);
+
 	log_error("commit: cannot sync the write-ahead log: %s", strerror(err));
-	TAILQ_CONCAT(&c->syncing, &c->written, entry);
-	c->written_any = 0;
-	commit_fail_batch(&c->syncing,
+	c->sync_failed = 1;
+	commit_unanswered(c, &all);
+	commit_fail_batch(&all,
 	    "the server could not make the change durable and is stopping; "
 	    "after it restarts, send the same request again");
-	commit_reply(&c->syncing, 0);
+	commit_reply(&all, 0);
 	server_stop(c->srv, "the write-ahead log cannot be synced");
 }
 
-/* A sync of the batches in syncing ended with errno err: they are answered
- * and the feed goes up to audit seq upto, or tierd stops. */
+/*
+ * Sync s has ended. If it succeeded, everything committed before it began
+ * is durable, the batches of syncs that began earlier and still run too:
+ * they are answered, oldest first, and the feed goes up to the audit head
+ * of its beginning. If it failed, tierd stops.
+ */
 static void
-commit_synced(struct commit *c, int err, int64_t upto)
+commit_sync_done(struct commit *c, struct commit_sync *s)
 {
-	c->sync_running = 0;
+	struct commit_sync *o;
+	int err;
+
+	if (!s->running)
+		return;
+	s->running = 0;
+	pthread_mutex_lock(&c->syncer->lock);
+	err = s->error;
+	pthread_mutex_unlock(&c->syncer->lock);
+	if (c->sync_failed)
+		return;
 	if (err != 0) {
 		commit_sync_failed(c, err);
 		return;
 	}
-	commit_reply(&c->syncing, 1);
+	if (s->ticket <= c->durable)
+		return; /* one that began later has answered its batches */
+	c->durable = s->ticket;
+	while ((o = commit_oldest(c, s->ticket)) != NULL)
+		commit_reply(&o->batches, 1);
 	/* Subscribers hear of a change after its author has the reply. */
-	feed_committed(c->srv->feed, upto);
+	feed_committed(c->srv->feed, s->upto);
 }
 
 static void
 commit_synced_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct commit *c = arg;
-	struct commit_syncer *y = c->syncer;
-	char buf[16];
-	int err;
+	unsigned char id[2 * COMMIT_SYNCS];
+	ssize_t i, n;
 
 	(void)what;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	if (!c->sync_running)
-		return; /* commit_flush synced meanwhile */
-	pthread_mutex_lock(&y->lock);
-	err = y->error;
-	pthread_mutex_unlock(&y->lock);
-	commit_synced(c, err, c->syncing_seq);
-	if (err == 0)
-		commit_sync_start(c);
+	while ((n = read(fd, id, sizeof(id))) > 0)
+		for (i = 0; i < n; i++)
+			if (id[i] < COMMIT_SYNCS)
+				commit_sync_done(c, &c->syncer->slot[id[i]]);
+	commit_sync_start(c);
 }
 
 void
@@ -407,15 +491,13 @@ commit_written(struct server *srv)
 
 	if (c == NULL || c->syncer == NULL) {
 		/* COMMIT synced itself. */
-		if (c != NULL) {
-			TAILQ_CONCAT(&c->syncing, &c->written, entry);
-			commit_synced(c, 0, INT64_MAX);
-		} else
-			feed_committed(srv->feed, INT64_MAX);
+		if (c != NULL)
+			commit_reply(&c->written, 1);
+		feed_committed(srv->feed, INT64_MAX);
 		return;
 	}
 	/* The feed goes no further than the audit head of this COMMIT until
-	 * its sync is done. */
+	 * a sync that began after it is done. */
 	if (store_audit_last(c->srv->store, &seq, hash) == 0)
 		c->written_seq = seq;
 	c->written_any = 1;
@@ -504,13 +586,24 @@ commit_snapshot(struct commit *c)
 void
 commit_flush(struct commit *c)
 {
+	struct commit_list all = TAILQ_HEAD_INITIALIZER(all);
+	int err;
+
 	commit_run(c);
-	if (c->syncer == NULL ||
-	    (TAILQ_EMPTY(&c->syncing) && TAILQ_EMPTY(&c->written)))
+	if (c->syncer == NULL || c->sync_failed)
 		return;
-	/* Stopping: sync here rather than wait for the thread's report. */
-	c->written_any = 0;
-	TAILQ_CONCAT(&c->syncing, &c->written, entry);
-	commit_synced(
-	    c, fdatasync(c->syncer->wal_fd) == 0 ? 0 : errno, INT64_MAX);
+	commit_unanswered(c, &all);
+	if (TAILQ_EMPTY(&all))
+		return;
+	/* Stopping: sync here rather than wait for the threads' reports,
+	 * which then find nothing left to answer. */
+	c->durable = c->tickets;
+	err = fdatasync(c->syncer->wal_fd) == 0 ? 0 : errno;
+	if (err != 0) {
+		TAILQ_CONCAT(&c->written, &all, entry);
+		commit_sync_failed(c, err);
+		return;
+	}
+	commit_reply(&all, 1);
+	feed_committed(c->srv->feed, INT64_MAX);
 }

@@ -180,7 +180,7 @@ http_metrics_write(struct server *srv, struct evbuffer *b)
 	evbuffer_add_printf(b, "tierd_commit_requests_total %llu\n",
 	    (unsigned long long)cs.requests);
 	http_family(b, "tierd_fsyncs_total", "counter",
-	    "Syncs of the write-ahead log by the sync thread.");
+	    "Syncs of the write-ahead log by the sync threads.");
 	evbuffer_add_printf(
 	    b, "tierd_fsyncs_total %llu\n", (unsigned long long)cs.syncs);
 	http_family(b, "tierd_fsync_seconds_total", "counter",

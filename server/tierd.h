@@ -809,7 +809,7 @@ void commit_snapshot(struct commit *c);
 struct commit_stats {
 	uint64_t batches;    /* COMMITs of the queue */
 	uint64_t requests;   /* write requests they ran */
-	uint64_t syncs;      /* fdatasyncs of the log by the sync thread */
+	uint64_t syncs;      /* fdatasyncs of the log by the sync threads */
 	double sync_seconds; /* the time those took */
 };
 void commit_stats(struct commit *c, struct commit_stats *out);

@@ -58,7 +58,7 @@ done
 # The servers and fsync-rate run under $SYNCED: the preload, if asked for.
 SYNCED=()
 if [ -n "${FSYNC_DELAY_US:-}" ]; then
-	[ -f "$SLOW" ] || { echo "compare.sh: $SLOW is missing: build first (not with TIER_SANITIZE)" >&2; exit 2; }
+	[ -f "$SLOW" ] || { echo "compare.sh: $SLOW is missing: build first" >&2; exit 2; }
 	SYNCED=(env "LD_PRELOAD=$(realpath "$SLOW")" "FSYNC_DELAY_US=$FSYNC_DELAY_US")
 fi
 

@@ -99,7 +99,7 @@ python3 -c 'import re, sys
 b = [int(m.group(2)) for m in re.finditer(r"tierd_request_seconds_bucket\{class=\"write\",le=\"([^\"]+)\"\} (\d+)", open(sys.argv[1]).read())]
 sys.exit(0 if len(b) == 13 and b == sorted(b) else 1)' "$HBODY" &&
 	pass "13 write buckets, cumulative" || fail "write buckets are not 13 cumulative counts"
-[ "$(metric tierd_fsyncs_total)" -ge 1 ] && pass "and the sync thread synced the log" ||
+[ "$(metric tierd_fsyncs_total)" -ge 1 ] && pass "and the sync threads synced the log" ||
 	fail "fsyncs: $(metric tierd_fsyncs_total)"
 [ "$(metric 'tierd_database_bytes{file="tier.db"}')" -gt 0 ] &&
 	pass "the database size is shown" || fail "database bytes: $(metric 'tierd_database_bytes{file="tier.db"}')"

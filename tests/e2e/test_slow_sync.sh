@@ -1,0 +1,59 @@
+# End to end: on a disk whose syncs are slow, a write committed while the
+# log is being synced for an earlier one gets a sync of its own at once, up
+# to four running together, rather than waiting for the running sync to end
+# and then for another. Six writes sent a fraction of a sync apart make six
+# batches and five syncs: one each for the first four, and one shared by the
+# two that came while all four ran. Each write is answered, and all of them
+# survive kill -9. The slow-fsync preload ($SLOW_FSYNC) makes every sync of
+# tierd take SYNC_DELAY_US (2 s) longer than the disk does.
+. "${E2E_LIB:-$(dirname "$0")/lib.sh}"
+
+: "${SLOW_FSYNC:?SLOW_FSYNC must name the slow-fsync preload library}"
+DELAY_US=${SYNC_DELAY_US:-2000000}
+WRITES=6
+GAP=0.25 # seconds between writes: far less than a sync
+
+tierd_config "http_listen = 127.0.0.1:0"
+init_admin root
+LD_PRELOAD=$SLOW_FSYNC FSYNC_DELAY_US=$DELAY_US tierd_start
+wait_for "$TIERD_LOG" "http: /health and /metrics on" 10 ||
+	die "tierd did not log where /metrics is"
+enroll_as root "$CODE"
+
+note "$WRITES writes, $GAP s apart, while each sync takes $((DELAY_US / 1000)) ms more"
+syncs0=$(tierd_metric tierd_fsyncs_total)
+batches0=$(tierd_metric tierd_commit_batches_total)
+pids=()
+for i in $(seq 1 "$WRITES"); do
+	TIER_CONFIG_DIR=$(person_dir root) timeout 60 "$TIER" --server "$SERVER" \
+		user add "slow-$i" --role researcher --scope "bu:unit $i" \
+		</dev/null >"$E2E_TMP/write.$i.out" 2>"$E2E_TMP/write.$i.err" &
+	pids+=("$!")
+	sleep "$GAP"
+done
+for i in $(seq 1 "$WRITES"); do
+	if wait "${pids[$((i - 1))]}" && [ -n "$(code_in "$E2E_TMP/write.$i.out")" ]; then
+		pass "write $i answered with an enrolment code"
+	else
+		fail "write $i: $(head -c 300 "$E2E_TMP/write.$i.err")"
+	fi
+done
+batches=$(($(tierd_metric tierd_commit_batches_total) - batches0))
+syncs=$(($(tierd_metric tierd_fsyncs_total) - syncs0))
+[ "$batches" -eq "$WRITES" ] &&
+	pass "each write was a batch of its own" ||
+	fail "$batches batches for $WRITES writes: they did not arrive apart"
+[ "$syncs" -eq 5 ] &&
+	pass "5 syncs: four overlapping, then one for the two that waited" ||
+	fail "$syncs syncs for $batches batches, want 5"
+
+note "kill -9, restart on the same data directory: every answered write is there"
+tierd_kill9
+tierd_restart_same_port
+run_as root user list
+expect_rc 0 "user list after the restart"
+for i in $(seq 1 "$WRITES"); do
+	e2e_has "$OUT" "slow-$i" && pass "slow-$i survived" || fail "slow-$i is missing"
+done
+tierd_stop
+finish
