@@ -373,9 +373,11 @@ add_customer '代批一号'
 C7=$CUST
 add_customer '代批二号'
 C8=$CUST
-TODAY=$(date -u +%Y-%m-%d)
-tier_as vp delegate add am --from "$TODAY" --until "$TODAY"
-expect_rc 0 "vp delegates to am for today"
+# Until tomorrow: a run across midnight UTC keeps the deputy.
+TODAY=$(date -u +%F)
+TOMORROW=$(date -u -d "+1 day" +%F)
+tier_as vp delegate add am --from "$TODAY" --until "$TOMORROW"
+expect_rc 0 "vp delegates to am for today and tomorrow"
 propose "$C7"
 K7=$CAND
 tier_as am --output json candidate propose --cycle "$CYCLE" --segment 华东 \

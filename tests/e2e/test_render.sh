@@ -119,8 +119,10 @@ done
 tier_as vp candidate approve 1
 tier_as vp candidate reject 2 --reason '不合适'
 expect_rc 0 "one approved, one rejected, one pending"
-TODAY=$(date -u +%Y-%m-%d)
-tier_as vp delegate add am --from "$TODAY" --until "$TODAY"
+# Until tomorrow: a run across midnight UTC keeps the deputy.
+TODAY=$(date -u +%F)
+TOMORROW=$(date -u -d "+1 day" +%F)
+tier_as vp delegate add am --from "$TODAY" --until "$TOMORROW"
 expect_rc 0 "a delegation"
 
 note "alignment by display width"
