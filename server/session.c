@@ -26,10 +26,8 @@
 
 /* Stop reading while this much output waits for a peer that does not read. */
 #define SESSION_MAX_OUTPUT (4u << 20)
-/* Bytes taken from the socket at most per readiness: the frames of one
- * read are served in one go, so a peer that pipelines many requests shares
- * the loop with the others in slices of this size. */
-#define SESSION_READ_CHUNK (16u << 10)
+/* Bytes taken from the socket at most per readiness. */
+#define SESSION_READ_CHUNK (64u << 10)
 /* How long a closing session may take to flush its last response. */
 #define SESSION_LINGER_SECONDS 5
 
