@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <event2/buffer.h>
-#include <errno.h>
 #include <event2/bufferevent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,17 +25,13 @@
 
 /* Stop reading while this much output waits for a peer that does not read. */
 #define SESSION_MAX_OUTPUT (4u << 20)
-/* Bytes taken from the socket at most per readiness. */
-#define SESSION_READ_CHUNK (64u << 10)
 /* How long a closing session may take to flush its last response. */
 #define SESSION_LINGER_SECONDS 5
 
 struct session {
 	LIST_ENTRY(session) entry;   /* in server.sessions */
 	struct server *srv;          /* owner */
-	struct bufferevent *bev;     /* the socket and its buffers; writes */
-	struct event *rd;            /* the socket is readable: reads */
-	struct evbuffer *in;         /* what was read, up to whole frames */
+	struct bufferevent *bev;     /* the socket and its buffers */
 	enum session_state state;    /* see session_set_state */
 	uint64_t serial;             /* per-process number, for logs */
 	char peer[64];               /* "ip:port" */
@@ -67,7 +62,7 @@ static const char *const session_state_names[] = {
 	[SESSION_CLOSING] = "closing",
 };
 
-static void session_readable_cb(evutil_socket_t fd, short what, void *arg);
+static void session_read_cb(struct bufferevent *bev, void *arg);
 static void session_write_cb(struct bufferevent *bev, void *arg);
 static void session_event_cb(struct bufferevent *bev, short what, void *arg);
 static void session_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -174,23 +169,16 @@ session_new(struct server *srv, int fd, const struct sockaddr *sa, int salen)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	s->rd = event_new(
-	    srv->base, fd, EV_READ | EV_PERSIST, session_readable_cb, s);
-	s->in = evbuffer_new();
 	s->timer = evtimer_new(srv->base, session_timer_cb, s);
 	s->heartbeat = evtimer_new(srv->base, session_heartbeat_cb, s);
 	s->deferred = event_new(srv->base, -1, 0, session_deferred_cb, s);
-	if (s->bev == NULL || s->rd == NULL || s->in == NULL ||
-	    s->timer == NULL || s->heartbeat == NULL || s->deferred == NULL ||
+	if (s->bev == NULL || s->timer == NULL || s->heartbeat == NULL ||
+	    s->deferred == NULL ||
 	    noise_hs_new(&s->hs, NOISE_TIER_PROTOCOL, NOISE_RESPONDER,
 		(const uint8_t *)MSG_PROLOGUE, strlen(MSG_PROLOGUE),
 		srv->key->priv, NULL) != 0) {
 		if (s->bev == NULL)
 			close(fd);
-		if (s->rd != NULL)
-			event_free(s->rd);
-		if (s->in != NULL)
-			evbuffer_free(s->in);
 		if (s->bev != NULL)
 			bufferevent_free(s->bev);
 		if (s->timer != NULL)
@@ -205,14 +193,9 @@ session_new(struct server *srv, int fd, const struct sockaddr *sa, int salen)
 	s->state = SESSION_HANDSHAKE;
 	LIST_INSERT_HEAD(&srv->sessions, s, entry);
 	srv->nsessions++;
-	/*
-	 * The bufferevent only writes. Its reads would first ask the kernel
-	 * how much is waiting (ioctl FIONREAD), a second system call for
-	 * every request; session_readable_cb simply reads.
-	 */
-	bufferevent_setcb(s->bev, NULL, session_write_cb, session_event_cb, s);
-	bufferevent_enable(s->bev, EV_WRITE);
-	event_add(s->rd, NULL);
+	bufferevent_setcb(
+	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	session_arm_timer(s, srv->cfg.handshake_timeout);
 	log_debug("session %llu %s: accepted", (unsigned long long)s->serial,
 	    s->peer);
@@ -229,8 +212,6 @@ session_free(struct session *s)
 	s->srv->nsessions--;
 	log_debug(
 	    "session %llu %s: freed", (unsigned long long)s->serial, s->peer);
-	event_free(s->rd);
-	evbuffer_free(s->in);
 	bufferevent_free(s->bev);
 	event_free(s->timer);
 	event_free(s->heartbeat);
@@ -269,7 +250,7 @@ session_close(struct session *s, const char *reason)
 		log_info("session %llu %s: closing: %s",
 		    (unsigned long long)s->serial, s->peer, reason);
 	session_set_state(s, SESSION_CLOSING, reason);
-	event_del(s->rd);
+	bufferevent_disable(s->bev, EV_READ);
 	if (s->sub != NULL) {
 		/* Nothing more is pushed to a closing session. */
 		feed_unsubscribe(s->sub);
@@ -319,7 +300,7 @@ session_write(struct session *s, const struct buf *frames)
 	    evbuffer_add(out, frames->data + sent, frames->len - sent) != 0)
 		return ERR_ALLOC;
 	if (evbuffer_get_length(out) > SESSION_MAX_OUTPUT)
-		event_del(s->rd);
+		bufferevent_disable(s->bev, EV_READ);
 	return 0;
 }
 
@@ -573,7 +554,7 @@ session_transport(struct session *s, const uint8_t *body, size_t len)
 static void
 session_process(struct session *s)
 {
-	struct evbuffer *in = s->in;
+	struct evbuffer *in = bufferevent_get_input(s->bev);
 	uint8_t hdr[FRAME_HEADER_LEN];
 	const char *why;
 	uint8_t *body;
@@ -620,39 +601,11 @@ session_process(struct session *s)
 	}
 }
 
-/* The peer is gone (EOF) or the connection failed: nothing more can be
- * written either, so no flush is waited for. */
 static void
-session_lost(struct session *s, int eof)
+session_read_cb(struct bufferevent *bev, void *arg)
 {
-	if (s->state != SESSION_CLOSING)
-		session_close(
-		    s, eof ? "peer closed the connection" : "connection error");
-	evbuffer_drain(bufferevent_get_output(s->bev),
-	    evbuffer_get_length(bufferevent_get_output(s->bev)));
-	if (!s->busy)
-		session_schedule_free(s);
-}
-
-static void
-session_readable_cb(evutil_socket_t fd, short what, void *arg)
-{
-	static uint8_t chunk[SESSION_READ_CHUNK]; /* the loop's thread only */
-	struct session *s = arg;
-	ssize_t n;
-
-	(void)what;
-	n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
-	if (n > 0) {
-		if (evbuffer_add(s->in, chunk, (size_t)n) != 0) {
-			session_close(s, "server out of memory");
-			return;
-		}
-		session_process(s);
-	} else if (n == 0)
-		session_lost(s, 1);
-	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		session_lost(s, 0);
+	(void)bev;
+	session_process(arg);
 }
 
 static void
@@ -667,8 +620,8 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	/* Output drained: resume a session paused by session_write. */
-	if (!event_pending(s->rd, EV_READ, NULL)) {
-		event_add(s->rd, NULL);
+	if (!(bufferevent_get_enabled(s->bev) & EV_READ)) {
+		bufferevent_enable(s->bev, EV_READ);
 		session_process(s);
 	}
 	/* ... and a catch-up waiting for room (it may have closed). */
@@ -682,7 +635,15 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct session *s = arg;
 
 	(void)bev;
-	session_lost(s, (what & BEV_EVENT_EOF) != 0);
+	if (s->state != SESSION_CLOSING)
+		session_close(s, what & BEV_EVENT_EOF ? "peer closed the "
+							"connection"
+						      : "connection error");
+	/* Nothing more can be written: do not wait for a flush. */
+	evbuffer_drain(bufferevent_get_output(s->bev),
+	    evbuffer_get_length(bufferevent_get_output(s->bev)));
+	if (!s->busy)
+		session_schedule_free(s);
 }
 
 static void
