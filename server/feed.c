@@ -358,7 +358,7 @@ feed_resync(struct feed_sub *sub, const char *reason)
 	sm.resync = &rs;
 	log_info("feed: %s (%s) must resync at %lld: %s", session_peer(s),
 	    session_user(s)->name, (long long)sub->sent_seq, reason);
-	if (session_output_over(s, feed_wire_size(&sm), 2 * cap)) {
+	if (session_output_len(s) + feed_wire_size(&sm) > 2 * cap) {
 		session_close(s, "subscriber too slow");
 		return;
 	}
@@ -388,8 +388,8 @@ feed_push_event(struct feed_sub *sub, Tier__Event *ev)
 
 	sm.kind_case = TIER__SERVER_MESSAGE__KIND_EVENT;
 	sm.event = ev;
-	if (session_output_over(
-		sub->session, feed_wire_size(&sm), (size_t)cap)) {
+	if (session_output_len(sub->session) + feed_wire_size(&sm) >
+	    (size_t)cap) {
 		feed_size_text(cap, size, sizeof(size));
 		snprintf(reason, sizeof(reason), "you fell more than %s behind",
 		    size);
@@ -480,7 +480,7 @@ feed_deliver(struct feed_sub *sub, struct feed_batch *b, int catchup,
 	for (i = 0; i < b->n; i++) {
 		if (b->e[i].row.seq <= sub->sent_seq)
 			continue;
-		if (catchup && session_output_over(s, 0, half)) {
+		if (catchup && session_output_len(s) > half) {
 			res = FEED_PAUSE;
 			break;
 		}
@@ -529,7 +529,7 @@ feed_catch_up(struct feed_sub *sub)
 	if (sub->live)
 		return; /* a retry timer that outlived the catch-up */
 	if (sub->sent_seq < f->head &&
-	    !session_output_over(sub->session, 0, half)) {
+	    session_output_len(sub->session) <= half) {
 		if ((r = arena_new(&a)) != 0 ||
 		    (r = feed_batch_read(f->srv->store, a, sub->sent_seq,
 			 f->head, FEED_BATCH, &b)) != 0) {
@@ -548,7 +548,7 @@ feed_catch_up(struct feed_sub *sub)
 		sub->live = 1;
 		log_debug("feed: %s caught up at %lld",
 		    session_peer(sub->session), (long long)f->head);
-	} else if (!session_output_over(sub->session, 0, half)) {
+	} else if (session_output_len(sub->session) <= half) {
 		event_active(sub->more, EV_TIMEOUT, 0);
 	} else {
 		event_add(sub->more, &retry);

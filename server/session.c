@@ -50,9 +50,6 @@ struct session {
 	long heartbeat_seconds;      /* while subscribed */
 	struct import_stage *import; /* rows of an import being sent, owned
 					(cmd_import.c) */
-	uint64_t out_added;          /* bytes ever given to session_write */
-	uint64_t out_mark;           /* out_added at the last exact count */
-	size_t out_exact;            /* queued for the peer then */
 };
 
 static const char *const session_state_names[] = {
@@ -289,7 +286,6 @@ session_write(struct session *s, const struct buf *frames)
 	size_t sent = 0;
 	ssize_t n;
 
-	s->out_added += frames->len;
 	if (evbuffer_get_length(out) == 0) {
 		n = send(bufferevent_getfd(s->bev), frames->data, frames->len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -352,9 +348,8 @@ session_push(struct session *s, const Tier__ServerMessage *sm)
 	return r;
 }
 
-/* Counts the bytes queued for the peer: one system call. */
-static size_t
-session_output_count(struct session *s)
+size_t
+session_output_len(const struct session *s)
 {
 	size_t len = evbuffer_get_length(bufferevent_get_output(s->bev));
 	int queued = 0;
@@ -364,23 +359,7 @@ session_output_count(struct session *s)
 	if (ioctl(bufferevent_getfd(s->bev), SIOCOUTQ, &queued) == 0 &&
 	    queued > 0)
 		len += (size_t)queued;
-	s->out_exact = len;
-	s->out_mark = s->out_added;
 	return len;
-}
-
-int
-session_output_over(struct session *s, size_t extra, size_t limit)
-{
-	/*
-	 * The peer only ever takes bytes: what is queued now is at most what
-	 * was at the last count plus what has been written since. Only when
-	 * that bound is over the limit is the kernel asked again, not for
-	 * every pushed event.
-	 */
-	if (s->out_exact + (s->out_added - s->out_mark) + extra <= limit)
-		return 0;
-	return session_output_count(s) + extra > limit;
 }
 
 void

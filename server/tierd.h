@@ -495,10 +495,9 @@ struct import_stage *session_import(const struct session *s);
 /* Replaces it; the session owns st and frees it when it closes, the caller
  * frees the one it replaces. */
 void session_set_import(struct session *s, struct import_stage *st);
-/* 1 if the bytes queued for the peer and not yet taken by it (in the
- * session's buffer and in the kernel's send queue, unsent or unacknowledged)
- * plus extra are more than limit, else 0. */
-int session_output_over(struct session *s, size_t extra, size_t limit);
+/* Bytes queued for the peer and not yet taken by it: in the session's
+ * buffer and in the kernel's send queue (unsent or unacknowledged). */
+size_t session_output_len(const struct session *s);
 /*
  * Packs, encrypts and queues a message the client did not ask for (Event,
  * Heartbeat, Resync). Returns 0 or an error; on error the session is
