@@ -25,6 +25,13 @@
 
 /* Stop reading while this much output waits for a peer that does not read. */
 #define SESSION_MAX_OUTPUT (4u << 20)
+/*
+ * Stop reading while this much input waits unprocessed: two whole frames, so
+ * a frame never waits for room. Input waits while a request of the session
+ * is in the commit queue (a client may pipeline behind a write), and the
+ * kernel's buffers hold the rest.
+ */
+#define SESSION_MAX_INPUT (2 * (FRAME_HEADER_LEN + FRAME_MAX_BODY))
 /* How long a closing session may take to flush its last response. */
 #define SESSION_LINGER_SECONDS 5
 
@@ -192,6 +199,8 @@ session_new(struct server *srv, int fd, const struct sockaddr *sa, int salen)
 	srv->nsessions++;
 	bufferevent_setcb(
 	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
+	/* Reading resumes by itself when session_process drains the input. */
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_MAX_INPUT);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	session_arm_timer(s, srv->cfg.handshake_timeout);
 	log_debug("session %llu %s: accepted", (unsigned long long)s->serial,

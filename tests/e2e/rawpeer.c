@@ -11,7 +11,8 @@
  * watch and stall are subscribers of the change feed: watch prints what it
  * receives as JSON lines, stall subscribes and then does not read;
  * feed-read prints one page of the feed as a JSON line. random sends random
- * requests of every kind (reqgen.c) and checks each answer.
+ * requests of every kind (reqgen.c) and checks each answer. flood
+ * pipelines behind a write that waits for its sync.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -1378,6 +1379,167 @@ out:
 	return ret;
 }
 
+/* Pipelining behind a write
+ * ----------------------------------------------------*/
+
+#define FLOOD_PAD_FIELD 1999  /* a Request field number nobody uses */
+#define FLOOD_PAD_LEN   60000 /* pad bytes per ping: one frame each */
+
+/* Appends a protobuf varint. */
+static int
+put_varint(struct buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v != 0);
+	return buf_append(b, tmp, n);
+}
+
+/* Seals a ping carrying FLOOD_PAD_LEN bytes in an unknown field, which the
+ * server skips (PROTOCOL.md section 10). */
+static int
+seal_padded_ping(struct rawpeer *rp, uint64_t id, struct buf *out)
+{
+	static uint8_t pad[FLOOD_PAD_LEN];
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__PingRequest ping = TIER__PING_REQUEST__INIT;
+	struct buf plain = BUF_INIT;
+	int r;
+
+	req.id = id;
+	req.body_case = TIER__REQUEST__BODY_PING;
+	req.ping = &ping;
+	if ((r = msg_pack(&req.base, &plain)) == 0 &&
+	    (r = put_varint(&plain, (uint64_t)FLOOD_PAD_FIELD << 3 | 2)) == 0 &&
+	    (r = put_varint(&plain, sizeof(pad))) == 0 &&
+	    (r = buf_append(&plain, pad, sizeof(pad))) == 0)
+		r = channel_seal(rp->ch, plain.data, plain.len, out);
+	buf_free(&plain);
+	return r;
+}
+
+/*
+ * flood: sends one write (user_add of a researcher named RAWPEER_USER,
+ * default "flood"), then padded pings without reading, as fast as the
+ * socket takes them, until the write's answer is readable or
+ * RAWPEER_FLOOD_MB MiB (default 64) are sent. A server that stops reading
+ * a connection whose write waits takes no more than its input limit plus
+ * what the kernel's buffers hold. Then it reads the write's answer and a
+ * pong for every ping, in order, and prints one JSON line:
+ * {"flood":{"sent":BYTES,"blocked":B,"pings":N,"written":B,"pongs":N}}
+ * where sent counts the bytes the socket took before the answer came and
+ * blocked says whether the socket refused more meanwhile.
+ */
+static int
+mode_flood(struct rawpeer *rp)
+{
+	Tier__Request req = TIER__REQUEST__INIT;
+	Tier__UserAddRequest add = TIER__USER_ADD_REQUEST__INIT;
+	Tier__ServerMessage *sm = NULL;
+	const char *user = getenv("RAWPEER_USER");
+	uint64_t cap = (uint64_t)env_long("RAWPEER_FLOOD_MB", 64) << 20;
+	uint64_t sent = 0, sent_before_answer = 0;
+	long pings = 0, pongs = 0;
+	struct buf frame = BUF_INIT;
+	size_t off = 0;
+	struct pollfd pfd;
+	int blocked = 0, written = 0, answered = 0, r = 0;
+	ssize_t n;
+
+	if (handshake_ok(rp) != 0)
+		return 1;
+	add.name = (char *)(user != NULL ? user : "flood");
+	add.role = TIER__ROLE__ROLE_RESEARCHER;
+	add.scope = "bu:flood";
+	req.id = 1;
+	req.body_case = TIER__REQUEST__BODY_USER_ADD;
+	req.user_add = &add;
+	if (send_request(rp, &req) != 0) {
+		say(rp, "cannot send the write");
+		return 1;
+	}
+	while (!answered && sent < cap) {
+		if (off == frame.len) {
+			frame.len = 0;
+			off = 0;
+			if ((r = seal_padded_ping(
+				 rp, (uint64_t)pings + 2, &frame)) != 0) {
+				say(rp, "cannot seal a ping: %s", err_str(r));
+				goto fail;
+			}
+			pings++;
+		}
+		n = send(rp->fd, frame.data + off, frame.len - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			sent += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			say(rp, "send: %s", strerror(errno));
+			goto fail;
+		}
+		if (n < 0 && errno == EAGAIN)
+			blocked = 1;
+		pfd.fd = rp->fd;
+		pfd.events = POLLIN | POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 30000) == 0) {
+			say(rp, "neither answered nor writable for 30 s");
+			goto fail;
+		}
+		answered = (pfd.revents & POLLIN) != 0;
+	}
+	sent_before_answer = sent;
+	/* The rest of a ping begun, then everything in order. */
+	if ((r = send_all(rp, frame.data + off, frame.len - off)) != 0) {
+		say(rp, "cannot finish the last ping: %s", err_str(r));
+		goto fail;
+	}
+	if ((r = read_server_message(rp, &sm)) != 0) {
+		say(rp, "no answer to the write: %s", err_str(r));
+		goto fail;
+	}
+	written = sm->response->id == 1 && sm->response->error == NULL &&
+		  sm->response->body_case == TIER__RESPONSE__BODY_USER_ADD;
+	if (!written)
+		say(rp, "the write was answered with %s",
+		    sm->response->error != NULL ? sm->response->error->message
+						: "another kind");
+	tier__server_message__free_unpacked(sm, NULL);
+	for (sm = NULL; pongs < pings; pongs++) {
+		if ((r = read_server_message(rp, &sm)) != 0) {
+			say(rp, "pong %ld of %ld missing: %s", pongs + 1, pings,
+			    err_str(r));
+			break;
+		}
+		r = sm->response->id == (uint64_t)pongs + 2 &&
+		    sm->response->body_case == TIER__RESPONSE__BODY_PING;
+		tier__server_message__free_unpacked(sm, NULL);
+		sm = NULL;
+		if (!r) {
+			say(rp, "answer %ld is not the pong for ping %ld",
+			    pongs + 1, pongs + 1);
+			break;
+		}
+	}
+	printf("{\"flood\":{\"sent\":%llu,\"blocked\":%s,\"pings\":%ld,"
+	       "\"written\":%s,\"pongs\":%ld}}\n",
+	    (unsigned long long)sent_before_answer, blocked ? "true" : "false",
+	    pings, written ? "true" : "false", pongs);
+	fflush(stdout);
+	buf_free(&frame);
+	return 0;
+fail:
+	buf_free(&frame);
+	return 1;
+}
+
 static void
 usage(void)
 {
@@ -1385,10 +1547,10 @@ usage(void)
 	    "usage: rawpeer MODE HOST PORT [KEYFILE]\n"
 	    "modes: oversize, zero, garbage-handshake, garbage-transport,\n"
 	    "       bad-prologue, slowloris, anonymous-status, pipeline N,\n"
-	    "       watch, stall, feed-read, random N\n"
+	    "       watch, stall, feed-read, random N, flood\n"
 	    "(pipeline and random take N before HOST; they and the feed modes\n"
 	    "need the KEYFILE of an enrolled user; RAWPEER_* variables tune\n"
-	    "watch, stall and random, see their comments)\n");
+	    "watch, stall, random and flood, see their comments)\n");
 }
 
 int
@@ -1437,7 +1599,8 @@ main(int argc, char **argv)
 		 strcmp(rp.mode, "random") == 0 ||
 		 strcmp(rp.mode, "watch") == 0 ||
 		 strcmp(rp.mode, "stall") == 0 ||
-		 strcmp(rp.mode, "feed-read") == 0) {
+		 strcmp(rp.mode, "feed-read") == 0 ||
+		 strcmp(rp.mode, "flood") == 0) {
 		say(&rp, "needs the KEYFILE of an enrolled user");
 		return 1;
 	} else
@@ -1474,6 +1637,8 @@ main(int argc, char **argv)
 		ret = mode_feed_read(&rp);
 	else if (strcmp(rp.mode, "random") == 0)
 		ret = mode_random(&rp, n);
+	else if (strcmp(rp.mode, "flood") == 0)
+		ret = mode_flood(&rp);
 	else
 		usage();
 out:
