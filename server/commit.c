@@ -418,7 +418,7 @@ commit_sync_start(struct commit *c)
 }
 
 /* A sync failed: what was written may or may not survive a crash, so
- * nobody is told it did, and tierd stops. */
+ * nobody is told it did, and tierd stops, exiting 1. */
 static void
 commit_sync_failed(struct commit *c, int err)
 {
@@ -431,7 +431,7 @@ commit_sync_failed(struct commit *c, int err)
 	    "the server could not make the change durable and is stopping; "
 	    "after it restarts, send the same request again");
 	commit_reply(&all, 0);
-	server_stop(c->srv, "the write-ahead log cannot be synced");
+	server_fail(c->srv, "the write-ahead log cannot be synced");
 }
 
 /*

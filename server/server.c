@@ -226,6 +226,10 @@ server_run(struct server *srv)
 		log_error("event loop failed");
 		return ERR_INTERNAL;
 	}
+	if (srv->failure != NULL) {
+		log_error("stopped: %s", srv->failure);
+		return ERR_STORE;
+	}
 	log_info("stopped");
 	return 0;
 }
@@ -270,6 +274,14 @@ server_stop(struct server *srv, const char *why)
 	}
 	srv->stop_deadline = server_now() + SERVER_STOP_SECONDS;
 	event_add(srv->stop_timer, &tv);
+}
+
+void
+server_fail(struct server *srv, const char *why)
+{
+	if (srv->failure == NULL)
+		srv->failure = why;
+	server_stop(srv, why);
 }
 
 void

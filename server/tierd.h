@@ -360,6 +360,7 @@ struct server {
 	struct escalate *escalate;     /* the overdue-step timer */
 	struct prune *prune;           /* forgets old request ids */
 	int stopping;                  /* 1 after SIGTERM */
+	const char *failure;           /* what stopped tierd failing, or NULL */
 	struct event *sig_term, *sig_int, *sig_hup; /* signal events */
 	struct event *stop_timer; /* polls a graceful stop's progress */
 	int64_t stop_deadline;    /* when a graceful stop gives up */
@@ -378,6 +379,9 @@ int server_run(struct server *srv);
 void server_free(struct server *srv);
 /* Begins a graceful stop: no new connections, drain, exit the loop. */
 void server_stop(struct server *srv, const char *why);
+/* Stops as server_stop does, for a failure that tierd cannot serve through:
+ * server_run then returns an error, and tierd exits 1. */
+void server_fail(struct server *srv, const char *why);
 /* Current time as the server sees it, Unix seconds. */
 int64_t server_now(void);
 /* A monotonic clock, nanoseconds, for measuring how long things take. */

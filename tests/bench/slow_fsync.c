@@ -6,6 +6,10 @@
  * network volume) than its own: compare.sh loads it into tierd, redis-server
  * and fsync-rate alike when FSYNC_DELAY_US is set. The real sync still runs
  * first, so nothing is less durable than without it.
+ *
+ * For tests of what a failing disk does, every sync also fails with EIO
+ * while the file FSYNC_FAIL_FILE names exists (after the real sync, which
+ * then proves nothing).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -32,7 +36,16 @@ slow_fsync_wait(void)
 		;
 }
 
-/* Runs the real function called name, then waits. */
+/* Whether syncs are to fail now. */
+static int
+slow_fsync_failing(void)
+{
+	const char *path = getenv("FSYNC_FAIL_FILE");
+
+	return path != NULL && *path != '\0' && access(path, F_OK) == 0;
+}
+
+/* Runs the real function called name, then waits, then maybe fails. */
 static int
 slow_fsync_call(const char *name, int (**real)(int), int fd)
 {
@@ -43,6 +56,10 @@ slow_fsync_call(const char *name, int (**real)(int), int fd)
 	r = (*real)(fd);
 	saved = errno;
 	slow_fsync_wait();
+	if (slow_fsync_failing()) {
+		r = -1;
+		saved = EIO;
+	}
 	errno = saved;
 	return r;
 }
