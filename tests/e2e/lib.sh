@@ -286,6 +286,17 @@ tier_as() {
 	run_as "$who" --server "$SERVER" "$@"
 }
 
+# tier_bg WHO NAME ARGS...: runs tier ARGS against tierd as WHO in the
+# background, its output in $E2E_TMP/NAME.out and NAME.err; appends its pid
+# to BG_PIDS.
+tier_bg() {
+	local who=$1 name=$2
+	shift 2
+	TIER_CONFIG_DIR=$(person_dir "$who") timeout 60 "$TIER" --server "$SERVER" \
+		"$@" </dev/null >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
+	BG_PIDS+=("$!")
+}
+
 # enroll_as PERSON CODE: enrols and expects success.
 enroll_as() {
 	tier_as "$1" enroll "$2"
@@ -517,4 +528,11 @@ bench_setup() {
 # now_ms: the wall clock in Unix milliseconds.
 now_ms() {
 	date +%s%3N
+}
+
+# dbq FILE SQL: one value from a database file, read-only.
+dbq() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(c.execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
 }

@@ -5,13 +5,6 @@
 # the audit chain. An existing FILE and a missing database are refused.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-# dbq FILE SQL: one value from a database file, read-only.
-dbq() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-print(c.execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
-}
-
 tierd_config
 init_admin root
 tierd_start

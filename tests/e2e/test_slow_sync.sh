@@ -26,16 +26,13 @@ enroll_as root "$CODE"
 note "$WRITES writes, $GAP s apart, while each sync takes $((DELAY_US / 1000)) ms more"
 syncs0=$(tierd_metric tierd_fsyncs_total)
 batches0=$(tierd_metric tierd_commit_batches_total)
-pids=()
+BG_PIDS=()
 for i in $(seq 1 "$WRITES"); do
-	TIER_CONFIG_DIR=$(person_dir root) timeout 60 "$TIER" --server "$SERVER" \
-		user add "slow-$i" --role researcher --scope "bu:unit $i" \
-		</dev/null >"$E2E_TMP/write.$i.out" 2>"$E2E_TMP/write.$i.err" &
-	pids+=("$!")
+	tier_bg root "write.$i" user add "slow-$i" --role researcher --scope "bu:unit $i"
 	sleep "$GAP"
 done
 for i in $(seq 1 "$WRITES"); do
-	if wait "${pids[$((i - 1))]}" && [ -n "$(code_in "$E2E_TMP/write.$i.out")" ]; then
+	if wait "${BG_PIDS[$((i - 1))]}" && [ -n "$(code_in "$E2E_TMP/write.$i.out")" ]; then
 		pass "write $i answered with an enrolment code"
 	else
 		fail "write $i: $(head -c 300 "$E2E_TMP/write.$i.err")"

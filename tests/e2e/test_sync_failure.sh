@@ -11,12 +11,6 @@
 FAIL=$E2E_TMP/fail-syncs
 WRITES=4
 
-dbq() {
-	python3 -c 'import sqlite3, sys
-c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-print(c.execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
-}
-
 tierd_config
 init_admin root
 LD_PRELOAD=$SLOW_FSYNC FSYNC_DELAY_US=0 FSYNC_FAIL_FILE=$FAIL tierd_start
@@ -26,16 +20,13 @@ expect_rc 0 "a write while the disk's syncs succeed"
 
 note "the disk's syncs fail from now on: $WRITES writes at once"
 touch "$FAIL"
-pids=()
+BG_PIDS=()
 for i in $(seq 1 "$WRITES"); do
-	TIER_CONFIG_DIR=$(person_dir root) timeout 60 "$TIER" --server "$SERVER" \
-		user add "during-$i" --role researcher --scope "bu:unit $i" \
-		</dev/null >"$E2E_TMP/write.$i.out" 2>"$E2E_TMP/write.$i.err" &
-	pids+=("$!")
+	tier_bg root "write.$i" user add "during-$i" --role researcher --scope "bu:unit $i"
 done
 unavailable=0
 for i in $(seq 1 "$WRITES"); do
-	wait "${pids[$((i - 1))]}" && rc=0 || rc=$?
+	wait "${BG_PIDS[$((i - 1))]}" && rc=0 || rc=$?
 	err=$(head -c 300 "$E2E_TMP/write.$i.err")
 	case $rc in
 	10)
