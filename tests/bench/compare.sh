@@ -32,7 +32,7 @@
 # directory for the databases; default a new one under TMPDIR or /tmp),
 # FSYNC_DELAY_US (unset: the disk as it is; N: every fsync of tierd,
 # redis-server and fsync-rate takes N microseconds longer, through the
-# slow-fsync preload library, to show both on slower storage).
+# disk-faults preload library, to show both on slower storage).
 set -eu
 
 BUILD=${1:-build}
@@ -45,7 +45,7 @@ IDLE=${IDLE:-10000}
 TIERD=$BUILD/tierd
 BENCH=$BUILD/tests/bench/tier-bench
 FSYNC=$BUILD/tests/bench/fsync-rate
-SLOW=$BUILD/tests/bench/libslow-fsync.so
+SLOW=$BUILD/tests/bench/libdisk-faults.so
 
 for f in "$TIERD" "$BENCH" "$FSYNC"; do
 	[ -x "$f" ] || { echo "compare.sh: $f is missing: build first" >&2; exit 2; }
@@ -140,7 +140,7 @@ echo "== machine: $(nproc) CPU(s), $(uname -r), load $(cut -d' ' -f1-3 /proc/loa
 echo "== $(redis-server --version | cut -d' ' -f1-3), tierd $("$TIERD" --version 2>/dev/null | head -1)"
 echo "== work directory $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2}'))"
 [ -n "${FSYNC_DELAY_US:-}" ] &&
-	echo "== slow-fsync: every fsync of tierd, redis-server and fsync-rate takes $FSYNC_DELAY_US us more"
+	echo "== disk-faults: every fsync of tierd, redis-server and fsync-rate takes $FSYNC_DELAY_US us more"
 
 echo "== fsync reference: one synced 100-byte append at a time"
 # One run of fsync-rate: its line on stderr, and on stdout ending in rate=.

@@ -7,18 +7,18 @@
 # survive kill -9. A client that pipelines behind a write waiting for its
 # sync is not read meanwhile: tierd holds at most two frames of its input,
 # the kernel's buffers the rest, and all of it is answered afterwards. The
-# slow-fsync preload ($SLOW_FSYNC) makes every sync of tierd take
+# disk-faults preload ($DISK_FAULTS) makes every sync of tierd take
 # SYNC_DELAY_US (2 s) longer than the disk does.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-: "${SLOW_FSYNC:?SLOW_FSYNC must name the slow-fsync preload library}"
+: "${DISK_FAULTS:?DISK_FAULTS must name the disk-faults preload library}"
 DELAY_US=${SYNC_DELAY_US:-2000000}
 WRITES=6
 GAP=0.25 # seconds between writes: far less than a sync
 
 tierd_config "http_listen = 127.0.0.1:0"
 init_admin root
-LD_PRELOAD=$SLOW_FSYNC FSYNC_DELAY_US=$DELAY_US tierd_start
+LD_PRELOAD=$DISK_FAULTS FSYNC_DELAY_US=$DELAY_US tierd_start
 wait_for "$TIERD_LOG" "http: /health and /metrics on" 10 ||
 	die "tierd did not log where /metrics is"
 enroll_as root "$CODE"

@@ -3,17 +3,17 @@
 # the change durable"), or, sent as tierd stops, not at all. tierd stops,
 # says why, and exits 1, so a supervisor sees a failure (tierd.service
 # restarts on one). Restarted on a healthy disk, it has every write it
-# answered before, and the database is whole. The slow-fsync preload
-# ($SLOW_FSYNC) fails every sync of tierd with EIO while $FAIL exists.
+# answered before, and the database is whole. The disk-faults preload
+# ($DISK_FAULTS) fails every sync of tierd with EIO while $FAIL exists.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-: "${SLOW_FSYNC:?SLOW_FSYNC must name the slow-fsync preload library}"
+: "${DISK_FAULTS:?DISK_FAULTS must name the disk-faults preload library}"
 FAIL=$E2E_TMP/fail-syncs
 WRITES=4
 
 tierd_config
 init_admin root
-LD_PRELOAD=$SLOW_FSYNC FSYNC_DELAY_US=0 FSYNC_FAIL_FILE=$FAIL tierd_start
+LD_PRELOAD=$DISK_FAULTS FSYNC_DELAY_US=0 FSYNC_FAIL_FILE=$FAIL tierd_start
 enroll_as root "$CODE"
 run_as root user add before --role researcher --scope "bu:unit 0"
 expect_rc 0 "a write while the disk's syncs succeed"
