@@ -91,6 +91,8 @@ struct commit {
 	int sync_failed;              /* a sync failed: tierd is stopping */
 	struct commit_syncer *syncer; /* NULL: COMMIT syncs itself (FULL) */
 	uint64_t batches, requests;   /* totals, for logs and metrics */
+	uint64_t failures;            /* batches that could not commit */
+	char failing[160]; /* why the last batch failed; "" once one commits */
 };
 
 static void commit_run_cb(evutil_socket_t fd, short what, void *arg);
@@ -249,6 +251,8 @@ commit_stats(struct commit *c, struct commit_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->batches = c->batches;
 	out->requests = c->requests;
+	out->failures = c->failures;
+	out->failing = c->failing[0] != '\0' ? c->failing : NULL;
 	if (y == NULL)
 		return;
 	pthread_mutex_lock(&y->lock);
@@ -504,6 +508,14 @@ commit_written(struct server *srv)
 	commit_sync_start(c);
 }
 
+/* Notes a batch that failed, for /health and /metrics. */
+static void
+commit_failed(struct commit *c, const char *what, const char *why)
+{
+	c->failures++;
+	snprintf(c->failing, sizeof(c->failing), "%s: %s", what, why);
+}
+
 /* Runs one batch: begin, a savepoint per request, commit; the replies
  * follow the sync. */
 static void
@@ -519,6 +531,7 @@ commit_run(struct commit *c)
 		return;
 
 	if (store_begin(st) != 0) {
+		commit_failed(c, "cannot begin", store_errmsg(st));
 		commit_fail_batch(&batch, "the database is unavailable");
 		commit_reply(&batch, 0);
 		return;
@@ -543,6 +556,7 @@ commit_run(struct commit *c)
 		goto abort;
 	c->batches++;
 	c->requests += n;
+	c->failing[0] = '\0';
 	log_debug("commit: %zu request(s) in one transaction", n);
 	TAILQ_CONCAT(&c->written, &batch, entry);
 	commit_written(c->srv);
@@ -551,6 +565,7 @@ commit_run(struct commit *c)
 
 abort:
 	log_error("commit: batch of %zu failed: %s", n, store_errmsg(st));
+	commit_failed(c, "cannot commit", store_errmsg(st));
 	store_rollback(st);
 	commit_fail_batch(
 	    &batch, "the database could not commit; the request had no effect");

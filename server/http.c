@@ -62,22 +62,27 @@ static void
 http_health_cb(struct evhttp_request *req, void *arg)
 {
 	struct server *srv = arg;
-	const char *trouble = NULL;
+	struct commit_stats cs;
 	struct evbuffer *body;
+	int healthy = 0;
 
 	if ((body = http_body(req)) == NULL)
 		return;
+	commit_stats(srv->commit, &cs);
 	if (srv->stopping)
-		trouble = "stopping";
+		evbuffer_add_printf(body, "stopping\n");
 	else if (store_ping(srv->store) != 0)
-		trouble = "database unavailable";
-	evbuffer_add_printf(body, "%s\n", trouble ? trouble : "ok");
-	if (trouble != NULL)
-		http_reply(req, HTTP_SERVUNAVAIL, "Service Unavailable",
-		    "text/plain; charset=utf-8", body);
+		evbuffer_add_printf(body, "database unavailable\n");
+	else if (cs.failing != NULL)
+		evbuffer_add_printf(body, "writes failing: %s\n", cs.failing);
 	else
+		healthy = evbuffer_add_printf(body, "ok\n") > 0;
+	if (healthy)
 		http_reply(
 		    req, HTTP_OK, "OK", "text/plain; charset=utf-8", body);
+	else
+		http_reply(req, HTTP_SERVUNAVAIL, "Service Unavailable",
+		    "text/plain; charset=utf-8", body);
 }
 
 /* One metric's HELP and TYPE lines. */
@@ -179,6 +184,11 @@ http_metrics_write(struct server *srv, struct evbuffer *b)
 	    "Write requests run in group commits.");
 	evbuffer_add_printf(b, "tierd_commit_requests_total %llu\n",
 	    (unsigned long long)cs.requests);
+	http_family(b, "tierd_commit_failures_total", "counter",
+	    "Group commits that failed (a full disk, an I/O error): their "
+	    "requests were answered UNAVAILABLE and had no effect.");
+	evbuffer_add_printf(b, "tierd_commit_failures_total %llu\n",
+	    (unsigned long long)cs.failures);
 	http_family(b, "tierd_fsyncs_total", "counter",
 	    "Syncs of the write-ahead log by the sync threads.");
 	evbuffer_add_printf(

@@ -815,6 +815,9 @@ struct commit_stats {
 	uint64_t requests;   /* write requests they ran */
 	uint64_t syncs;      /* fdatasyncs of the log by the sync threads */
 	double sync_seconds; /* the time those took */
+	uint64_t failures;   /* batches that could not commit */
+	const char *failing; /* why the last batch failed, NULL once one
+				commits; valid until the next batch */
 };
 void commit_stats(struct commit *c, struct commit_stats *out);
 

@@ -494,8 +494,7 @@ wait_for() {
 # "missing" when there is no such series.
 tierd_metric() {
 	local port
-	port=$(grep -oE 'http: /health and /metrics on 127\.0\.0\.1:[0-9]+' \
-		"$TIERD_LOG" | head -n 1 | grep -oE '[0-9]+$')
+	port=$(tierd_http_port)
 	[ -n "$port" ] || die "tierd_metric: this tierd serves no /metrics"
 	python3 -c 'import sys, urllib.request
 url = "http://127.0.0.1:%s/metrics" % sys.argv[1]
@@ -506,6 +505,32 @@ for line in urllib.request.urlopen(url, timeout=10).read().decode().splitlines()
         break
 else:
     print("missing")' "$port" "$1"
+}
+
+# tierd_http_port: the port of the running tierd's /health and /metrics,
+# from its log; empty without http_listen.
+tierd_http_port() {
+	grep -oE 'http: /health and /metrics on 127\.0\.0\.1:[0-9]+' \
+		"$TIERD_LOG" | head -n 1 | grep -oE '[0-9]+$'
+}
+
+# http_get PATH [METHOD]: sets HSTATUS, HTYPE and HBODY (a file), asking
+# port $HPORT, or the running tierd's.
+HBODY=$E2E_TMP/http.body
+http_get() {
+	local out
+	out=$(python3 -c 'import sys, urllib.request, urllib.error
+req = urllib.request.Request("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), method=sys.argv[3])
+try:
+    r = urllib.request.urlopen(req, timeout=10)
+    code, headers, body = r.status, r.headers, r.read()
+except urllib.error.HTTPError as e:
+    code, headers, body = e.code, e.headers, e.read()
+open(sys.argv[4], "wb").write(body)
+print(code, headers.get("Content-Type", ""))' "${HPORT:-$(tierd_http_port)}" "$1" \
+		"${2:-GET}" "$HBODY") || die "no HTTP answer for $1"
+	HSTATUS=${out%% *}
+	HTYPE=${out#* }
 }
 
 # bench_setup N [TIER-BENCH ARGS...]: starts tierd (with $CONF) and gives it

@@ -1,8 +1,9 @@
 # End to end: on a full disk a write fails whole and tierd goes on. While
 # every write to tierd's files fails with ENOSPC, writes are answered
 # UNAVAILABLE, saying the database could not commit and the request had no
-# effect; reads are still served and tierd keeps running. Once there is room
-# again, writes succeed. None of the refused writes is there, then or after
+# effect; reads are still served and tierd keeps running, and /health says
+# writes are failing and why (503), /metrics counts the failed commits. Once
+# there is room again, writes succeed and /health is ok again. None of the refused writes is there, then or after
 # kill -9 and a restart, and integrity_check is ok. The disk-faults preload
 # ($DISK_FAULTS) fails every pwrite of tierd while $FULL exists.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
@@ -33,9 +34,12 @@ expect_users() {
 	done
 }
 
+TIERD_EXTRA=("http_listen = 127.0.0.1:0")
 tierd_config
 init_admin root
 LD_PRELOAD=$DISK_FAULTS FSYNC_DELAY_US=0 WRITE_FAIL_FILE=$FULL tierd_start
+wait_for "$TIERD_LOG" "http: /health and /metrics on" 10 ||
+	die "tierd did not log where /health is"
 enroll_as root "$CODE"
 run_as root user add before --role researcher --scope "bu:unit 0"
 expect_rc 0 "a write while the disk has room"
@@ -62,11 +66,23 @@ grep -q "commit: batch of [0-9]* failed: database or disk is full" "$TIERD_LOG" 
 	pass "the log says the disk is full" ||
 	fail "the log does not say why the batch failed: $(tail -c 500 "$TIERD_LOG")"
 expect_users "before" "$refused" "while the disk is full"
+http_get /health
+[ "$HSTATUS" = 503 ] &&
+	grep -qx "writes failing: cannot commit: database or disk is full" "$HBODY" &&
+	pass "/health: 503, writes failing, the disk is full" ||
+	fail "/health while the disk is full: $HSTATUS $(head -c 200 "$HBODY")"
+failures=$(tierd_metric tierd_commit_failures_total)
+[ "$failures" != missing ] && [ "$failures" -ge 1 ] &&
+	pass "/metrics counts $failures failed commit(s)" ||
+	fail "tierd_commit_failures_total is $failures"
 
 note "room again"
 rm -f "$FULL"
 run_as root user add after --role researcher --scope "bu:unit 9"
 expect_rc 0 "a write once there is room again"
+http_get /health
+[ "$HSTATUS" = 200 ] && [ "$(cat "$HBODY")" = ok ] &&
+	pass "/health is ok again" || fail "/health after: $HSTATUS $(head -c 200 "$HBODY")"
 expect_users "before after" "$refused" "once there is room"
 
 note "kill -9, restart on the same data directory"

@@ -5,24 +5,6 @@
 # listens.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-# http_get PATH [METHOD]: sets HSTATUS, HTYPE and HBODY (a file).
-HBODY=$E2E_TMP/http.body
-http_get() {
-	local out
-	out=$(python3 -c 'import sys, urllib.request, urllib.error
-req = urllib.request.Request("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), method=sys.argv[3])
-try:
-    r = urllib.request.urlopen(req, timeout=10)
-    code, headers, body = r.status, r.headers, r.read()
-except urllib.error.HTTPError as e:
-    code, headers, body = e.code, e.headers, e.read()
-open(sys.argv[4], "wb").write(body)
-print(code, headers.get("Content-Type", ""))' "$HPORT" "$1" "${2:-GET}" "$HBODY") ||
-		die "no HTTP answer from 127.0.0.1:$HPORT$1"
-	HSTATUS=${out%% *}
-	HTYPE=${out#* }
-}
-
 # metric NAME{LABELS}: its value in the last /metrics body, or "missing".
 metric() {
 	awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print "missing" }' "$HBODY"
@@ -88,6 +70,9 @@ http_get /metrics
 	[ "$(metric tierd_commit_requests_total)" -ge 1 ] &&
 	pass "the writes went through group commits" ||
 	fail "commits: $batches0 -> $(metric tierd_commit_batches_total)"
+[ "$(metric tierd_commit_failures_total)" = 0 ] &&
+	pass "no group commit failed" ||
+	fail "tierd_commit_failures_total is $(metric tierd_commit_failures_total)"
 reads=$(metric 'tierd_request_seconds_count{class="read"}')
 writes=$(metric 'tierd_request_seconds_count{class="write"}')
 [ "$reads" -ge $((reads0 + 2)) ] && [ "$writes" -ge $((writes0 + 1)) ] &&
