@@ -43,6 +43,12 @@ log_info_as_debug(int on)
 }
 
 int
+log_info_wanted(void)
+{
+	return !log_demote && log_max >= LOG_LEVEL_INFO;
+}
+
+int
 log_level_parse(const char *text, enum log_level *out)
 {
 	size_t i;

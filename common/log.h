@@ -26,6 +26,10 @@ int log_level_parse(const char *text, enum log_level *out);
  */
 int log_info_as_debug(int on);
 
+/* Whether log_info writes a line now at the info level: not while it is
+ * demoted, nor below info. */
+int log_info_wanted(void);
+
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

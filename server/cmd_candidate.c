@@ -982,7 +982,7 @@ cmd_candidate_propose_in(struct cmd_candidate_actor *ac, Tier__Response *resp,
 	    (r = cand_finish(
 		 ac, "candidate.propose", &c, cy, NULL, NULL, "", out)) != 0)
 		return r;
-	log_info("candidate %lld proposed by %s (cycle %lld, %s)",
+	cmd_log(ctx, "candidate %lld proposed by %s (cycle %lld, %s)",
 	    (long long)c.id, ctx->user->name, (long long)cy->id, seg->name);
 	return 0;
 }
@@ -1279,7 +1279,7 @@ cmd_candidate_act(
 		r = cmd_grade_from_candidate(
 		    ctx, c.customer_id, n.tier, n.owner_id, c.id);
 	if (r == 0)
-		log_info("candidate %lld: %s by %s%s%s (%s -> %s)",
+		cmd_log(ctx, "candidate %lld: %s by %s%s%s (%s -> %s)",
 		    (long long)c.id, workflow_action_name(a->action),
 		    ctx->user->name, on_behalf ? " for " : "",
 		    on_behalf ? on_behalf->name : "",

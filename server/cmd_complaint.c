@@ -209,7 +209,7 @@ cmd_complaint_add(
 	json_decref(after);
 	if (r != 0)
 		return r;
-	log_info("complaint %lld about customer %lld opened by %s",
+	cmd_log(ctx, "complaint %lld about customer %lld opened by %s",
 	    (long long)c.id, (long long)cu.id, ctx->user->name);
 	return complaint_respond(ctx, c.id, &resp->complaint_add);
 }

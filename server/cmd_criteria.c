@@ -324,7 +324,7 @@ criteria_rescore(struct cmd_ctx *ctx, const struct store_cycle *c)
 			goto out;
 	}
 	if (n > 0)
-		log_info("cycle %lld: %zu candidate%s to rescore",
+		cmd_log(ctx, "cycle %lld: %zu candidate%s to rescore",
 		    (long long)c->id, n, n == 1 ? "" : "s");
 out:
 	free(rows);
@@ -468,8 +468,8 @@ cmd_criteria_set(
 	if ((r = cmd_cycle_to_wire(ctx, &c, &out->cycle)) != 0)
 		goto out;
 	resp->criteria_set = out;
-	log_info("cycle %lld: criteria version %u set by %s", (long long)c.id,
-	    set.version, ctx->user->name);
+	cmd_log(ctx, "cycle %lld: criteria version %u set by %s",
+	    (long long)c.id, set.version, ctx->user->name);
 out:
 	json_decref(jb);
 	json_decref(ja);

@@ -464,8 +464,8 @@ cmd_customer_add(
 	json_decref(after);
 	if (r != 0)
 		return r;
-	log_info("customer %lld added to %s by %s", (long long)c.id, bu.name,
-	    ctx->user->name);
+	cmd_log(ctx, "customer %lld added to %s by %s", (long long)c.id,
+	    bu.name, ctx->user->name);
 	return customer_respond(ctx, &c, &resp->customer_add);
 }
 

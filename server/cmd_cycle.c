@@ -414,8 +414,8 @@ cmd_cycle_create(
 		return r;
 	if ((r = cycle_audit(ctx, "cycle.create", NULL, &c, "")) != 0)
 		return r;
-	log_info("cycle %lld (%s %u) created by %s", (long long)c.id, bu.name,
-	    c.year, ctx->user->name);
+	cmd_log(ctx, "cycle %lld (%s %u) created by %s", (long long)c.id,
+	    bu.name, c.year, ctx->user->name);
 	return cycle_respond(ctx, &c, &resp->cycle_create);
 }
 
@@ -812,7 +812,7 @@ cmd_cycle_transition(
 		return r;
 	}
 	json_decref(b);
-	log_info("cycle %lld (%u) %s by %s", (long long)c.id, c.year,
+	cmd_log(ctx, "cycle %lld (%u) %s by %s", (long long)c.id, c.year,
 	    cycle_state_name(c.state), ctx->user->name);
 	return cycle_respond(ctx, &c, &resp->cycle_transition);
 }
@@ -915,7 +915,7 @@ cmd_cycle_derive(
 	}
 	if ((r = cycle_audit(ctx, "cycle.derive", NULL, &c, a->reason)) != 0)
 		goto out;
-	log_info("cycle %lld (%s %u) derived from cycle %lld by %s",
+	cmd_log(ctx, "cycle %lld (%s %u) derived from cycle %lld by %s",
 	    (long long)c.id, bu.name, c.year, (long long)from.id,
 	    ctx->user->name);
 	r = cycle_respond(ctx, &c, &resp->cycle_derive);

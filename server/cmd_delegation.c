@@ -110,7 +110,7 @@ cmd_delegation_add(
 	if ((out->delegation = delegation_to_wire(ctx, &d)) == NULL)
 		return ERR_ALLOC;
 	resp->delegation_add = out;
-	log_info("%s delegates to %s", ctx->user->name, deputy.name);
+	cmd_log(ctx, "%s delegates to %s", ctx->user->name, deputy.name);
 	return 0;
 }
 

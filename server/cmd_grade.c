@@ -198,7 +198,7 @@ cmd_customer_grade(
 	if ((r = cmd_grade_set(ctx, &c, grade, owner_id, a->reason)) != 0 ||
 	    (r = store_customer_get(st, ctx->arena, c.id, &c)) != 0)
 		return r;
-	log_info("customer %lld graded %s by %s", (long long)c.id,
+	cmd_log(ctx, "customer %lld graded %s by %s", (long long)c.id,
 	    grade[0] != '\0' ? grade : "none", ctx->user->name);
 	if ((resp->customer_grade = arena_alloc(
 		 ctx->arena, sizeof(*resp->customer_grade))) == NULL)

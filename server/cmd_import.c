@@ -294,6 +294,7 @@ import_call(struct import_run *run, uint32_t row, const struct cmd_entry *cmd,
 	struct cmd_ctx rc = *run->ctx;
 	int r;
 
+	rc.notes = NULL; /* a row's line is written at once, as debug */
 	*ok = 0;
 	if (!(cmd->roles & CMD_ROLE(rc.user->role))) {
 		Tier__Error e = TIER__ERROR__INIT;
@@ -678,7 +679,7 @@ cmd_import_commit(
 	if ((r = import_unpack(&run)) != 0 || (r = import_apply(&run)) != 0)
 		goto out;
 	resp->import_commit = run.out;
-	log_info("%s import %s by %s: %u rows, %s (%u failing)",
+	cmd_log(ctx, "%s import %s by %s: %u rows, %s (%u failing)",
 	    import_kind_name(st->kind), st->id, ctx->user->name, st->rows,
 	    run.out->committed ? "committed"
 	    : a->dry_run       ? "dry run"

@@ -258,8 +258,8 @@ cmd_inquiry_add(
 	json_decref(after);
 	if (r != 0)
 		return r;
-	log_info("inquiry %lld logged for %s by %s", (long long)q.id, bu.name,
-	    ctx->user->name);
+	cmd_log(ctx, "inquiry %lld logged for %s by %s", (long long)q.id,
+	    bu.name, ctx->user->name);
 	return inquiry_respond(ctx, &q, &resp->inquiry_add);
 }
 
@@ -421,7 +421,7 @@ inquiry_customer(struct cmd_ctx *ctx, Tier__Response *resp,
 	    ctx, "customer.add", "customer", out->id, NULL, after, reason);
 	json_decref(after);
 	if (r == 0)
-		log_info("customer %lld added to %s from inquiry %lld",
+		cmd_log(ctx, "customer %lld added to %s from inquiry %lld",
 		    (long long)out->id, q->bu, (long long)q->id);
 	return r;
 }
@@ -589,7 +589,7 @@ cmd_inquiry_decide(
 	if ((r = audit_record_json(
 		 ctx, action, "inquiry", q.id, jb, ja, q.note)) != 0)
 		goto out;
-	log_info("inquiry %lld %s by %s", (long long)q.id,
+	cmd_log(ctx, "inquiry %lld %s by %s", (long long)q.id,
 	    inquiry_outcome_name(q.outcome), ctx->user->name);
 	if ((r = inquiry_respond(ctx, &q, &resp->inquiry_decide)) == 0 &&
 	    cand != NULL)

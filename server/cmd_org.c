@@ -168,7 +168,7 @@ cmd_org_add(struct cmd_ctx *ctx, const Tier__Request *req, Tier__Response *resp)
 	if ((out->unit = org_unit_to_wire(ctx->arena, &u, parent.name)) == NULL)
 		return ERR_ALLOC;
 	resp->org_add = out;
-	log_info("%s %s added by %s", cmd_org_kind_name(u.kind), u.name,
+	cmd_log(ctx, "%s %s added by %s", cmd_org_kind_name(u.kind), u.name,
 	    ctx->user->name);
 	return 0;
 }

@@ -207,7 +207,7 @@ cmd_user_add(
 	resp->user_add = out;
 	if ((r = user_audit(ctx, "user.add", &u, NULL)) != 0)
 		return r;
-	log_info("user %s added by %s (role %s, scope %s)", u.name,
+	cmd_log(ctx, "user %s added by %s (role %s, scope %s)", u.name,
 	    ctx->user->name, msg_role_name(u.role), u.scope);
 	return 0;
 }
@@ -249,8 +249,8 @@ cmd_user_code(
 	resp->user_code = out;
 	if ((r = user_audit(ctx, "user.code", &u, "new enrolment code")) != 0)
 		return r;
-	log_info(
-	    "new enrolment code for %s issued by %s", u.name, ctx->user->name);
+	cmd_log(ctx, "new enrolment code for %s issued by %s", u.name,
+	    ctx->user->name);
 	return 0;
 }
 

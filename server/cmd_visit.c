@@ -263,8 +263,8 @@ cmd_visit_add(
 	json_decref(after);
 	if (r != 0)
 		return r;
-	log_info("visit %lld to customer %lld recorded by %s", (long long)v.id,
-	    (long long)cu.id, ctx->user->name);
+	cmd_log(ctx, "visit %lld to customer %lld recorded by %s",
+	    (long long)v.id, (long long)cu.id, ctx->user->name);
 	if ((out = arena_alloc(ctx->arena, sizeof(*out))) == NULL)
 		return ERR_ALLOC;
 	tier__visit_response__init(out);
@@ -570,8 +570,8 @@ visit_alert(struct cmd_ctx *ctx, const struct visit_due *d)
 		    t->customer_id, NULL, after, reason);
 	json_decref(after);
 	if (r == 0)
-		log_info(
-		    "customer %lld: %s", (long long)t->customer_id, reason);
+		cmd_log(ctx, "customer %lld: %s", (long long)t->customer_id,
+		    reason);
 	return r;
 }
 

@@ -38,6 +38,7 @@ struct commit_item {
 	Tier__Request *req;             /* owned */
 	Tier__Response resp;            /* filled by the handler */
 	struct arena *arena;            /* memory behind resp */
+	struct cmd_notes notes;         /* log lines for when it is durable */
 	int64_t arrived;                /* server_clock_ns() when queued */
 };
 
@@ -338,6 +339,7 @@ commit_enqueue(struct commit *c, struct session *s, const struct cmd_entry *cmd,
 	it->cmd = cmd;
 	it->req = req;
 	it->resp = resp;
+	cmd_notes_clear(&it->notes);
 	it->arrived = server_clock_ns();
 	session_set_busy(s);
 	TAILQ_INSERT_TAIL(&c->queue, it, entry);
@@ -380,6 +382,9 @@ commit_reply(struct commit_list *batch, int committed)
 
 	while ((it = TAILQ_FIRST(batch)) != NULL) {
 		TAILQ_REMOVE(batch, it, entry);
+		/* What it changed is durable now, or was never made. */
+		if (committed)
+			cmd_notes_flush(&it->notes);
 		session_send(it->session, &it->resp);
 		server_observe(
 		    session_server(it->session), SERVER_WRITE, it->arrived);
@@ -546,7 +551,7 @@ commit_run(struct commit *c)
 		 * changes cannot be undone alone, the whole batch is.
 		 */
 		if (dispatch_run(it->session, it->cmd, it->req, &it->resp,
-			it->arena) == 0) {
+			it->arena, &it->notes) == 0) {
 			if (store_release(st) != 0)
 				goto abort;
 		} else if (store_rollback_to(st) != 0)

@@ -206,6 +206,54 @@ cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
 							     : ERR_INVALID_ARG;
 }
 
+void
+cmd_log(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	struct cmd_note *n;
+	char text[1024];
+	va_list ap;
+	size_t len;
+
+	/* Nothing held while nothing would be written, or written at info:
+	 * a bulk import's lines are demoted, and would be many. */
+	if (ctx->notes == NULL || !log_info_wanted()) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		log_info("%s", text);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	len = strlen(text);
+	if ((n = arena_alloc(ctx->arena, sizeof(*n) + len + 1)) == NULL) {
+		log_info("%s", text); /* better early than never */
+		return;
+	}
+	n->next = NULL;
+	memcpy(n->text, text, len + 1);
+	*ctx->notes->tail = n;
+	ctx->notes->tail = &n->next;
+}
+
+void
+cmd_notes_flush(struct cmd_notes *notes)
+{
+	const struct cmd_note *n;
+
+	for (n = notes->head; n != NULL; n = n->next)
+		log_info("%s", n->text);
+	cmd_notes_clear(notes);
+}
+
+void
+cmd_notes_clear(struct cmd_notes *notes)
+{
+	notes->head = NULL;
+	notes->tail = &notes->head;
+}
+
 Tier__User *
 cmd_user_to_wire(struct arena *a, const struct store_user *u)
 {
@@ -441,7 +489,8 @@ cmd_find_bu(struct cmd_ctx *ctx, Tier__Response *resp, const char *name,
 
 int
 dispatch_run(struct session *s, const struct cmd_entry *cmd,
-    const Tier__Request *req, Tier__Response *resp, struct arena *arena)
+    const Tier__Request *req, Tier__Response *resp, struct arena *arena,
+    struct cmd_notes *notes)
 {
 	struct scope sc = { 0 };
 	struct cmd_ctx ctx;
@@ -454,6 +503,7 @@ dispatch_run(struct session *s, const struct cmd_entry *cmd,
 	ctx.arena = arena;
 	ctx.now = server_now();
 	ctx.scope = NULL;
+	ctx.notes = notes;
 	resp->id = req->id;
 	if (ctx.user != NULL) {
 		if ((r = cmd_scope_resolve(
@@ -485,6 +535,9 @@ out:
 	}
 	if (resp->error != NULL)
 		dispatch_count_error(ctx.srv, resp->error->code);
+	/* Its savepoint is rolled back: what it changed, it did not. */
+	if (r != 0 && notes != NULL)
+		cmd_notes_clear(notes);
 	return r;
 }
 
@@ -570,7 +623,7 @@ dispatch_request(struct session *s, Tier__Request *req)
 		goto done;
 	}
 	commit_snapshot(session_server(s)->commit);
-	dispatch_run(s, cmd, req, &resp, arena);
+	dispatch_run(s, cmd, req, &resp, arena, NULL);
 	session_send(s, &resp);
 	server_observe(session_server(s), SERVER_READ, arrived);
 done:

@@ -521,6 +521,15 @@ int session_push(struct session *s, const Tier__ServerMessage *sm);
 #define CMD_ROLES_ANY 0xffffffffu
 
 /* What a handler may use besides the request. */
+/* Log lines about a write's changes, held until it is durable (cmd_log). */
+struct cmd_note {
+	struct cmd_note *next;
+	char text[]; /* in the request's arena */
+};
+struct cmd_notes {
+	struct cmd_note *head, **tail; /* tail: &head while empty */
+};
+
 struct cmd_ctx {
 	struct server *srv;            /* config, store, key */
 	struct session *session;       /* for enrolment and subscribe only */
@@ -528,6 +537,7 @@ struct cmd_ctx {
 	struct arena *arena;           /* response allocations */
 	int64_t now;                   /* request time, Unix seconds */
 	const struct scope *scope;     /* what user sees; NULL if anonymous */
+	struct cmd_notes *notes;       /* a write's cmd_log lines, or NULL */
 };
 
 /*
@@ -566,7 +576,8 @@ void dispatch_request(struct session *s, Tier__Request *req);
  * commit queue). Returns the handler's result.
  */
 int dispatch_run(struct session *s, const struct cmd_entry *cmd,
-    const Tier__Request *req, Tier__Response *resp, struct arena *arena);
+    const Tier__Request *req, Tier__Response *resp, struct arena *arena,
+    struct cmd_notes *notes);
 
 /*
  * Fills resp->error and returns a negative code for the handler to return.
@@ -575,6 +586,19 @@ int dispatch_run(struct session *s, const struct cmd_entry *cmd,
 int cmd_error(struct cmd_ctx *ctx, Tier__Response *resp, Tier__ErrorCode code,
     const char *field, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/*
+ * Logs a line (at info) saying what the request changed. Given notes (a
+ * write in a group commit), the line waits there until the change is
+ * durable, and goes if it is not made: the log tells no change that did
+ * not happen. Otherwise it is written at once.
+ */
+void cmd_log(struct cmd_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes the lines held in notes and empties it. */
+void cmd_notes_flush(struct cmd_notes *notes);
+/* Empties notes without writing them. */
+void cmd_notes_clear(struct cmd_notes *notes);
 
 /* Converts a stored user to its wire form, allocated in the arena. */
 Tier__User *cmd_user_to_wire(struct arena *a, const struct store_user *u);

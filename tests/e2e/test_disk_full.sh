@@ -1,11 +1,13 @@
 # End to end: on a full disk a write fails whole and tierd goes on. While
 # every write to tierd's files fails with ENOSPC, writes are answered
 # UNAVAILABLE, saying the database could not commit and the request had no
-# effect; reads are still served and tierd keeps running, and /health says
-# writes are failing and why (503), /metrics counts the failed commits. Once
-# there is room again, writes succeed and /health is ok again. None of the refused writes is there, then or after
-# kill -9 and a restart, and integrity_check is ok. The disk-faults preload
-# ($DISK_FAULTS) fails every pwrite of tierd while $FULL exists.
+# effect, and the log does not tell them as made. Reads are still served,
+# tierd keeps running, /health says writes are failing and why (503), and
+# /metrics counts the failed commits. Once there is room again, writes
+# succeed and /health is ok again. None of the refused writes is there,
+# then or after kill -9 and a restart, and integrity_check is ok. The
+# disk-faults preload ($DISK_FAULTS) fails every pwrite of tierd while
+# $FULL exists.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
 : "${DISK_FAULTS:?DISK_FAULTS must name the disk-faults preload library}"
@@ -62,6 +64,12 @@ for i in $(seq 1 "$WRITES"); do
 	fi
 done
 expect_tierd_alive "with the disk full"
+grep -q "user before added by root" "$TIERD_LOG" &&
+	pass "the log tells the write that was made" ||
+	fail "the log does not tell 'user before added'"
+grep -q "user full-[0-9]* added" "$TIERD_LOG" &&
+	fail "the log tells a refused write as made: $(grep "user full-" "$TIERD_LOG" | head -n 2)" ||
+	pass "the log tells none of the refused writes as made"
 grep -q "commit: batch of [0-9]* failed: database or disk is full" "$TIERD_LOG" &&
 	pass "the log says the disk is full" ||
 	fail "the log does not say why the batch failed: $(tail -c 500 "$TIERD_LOG")"

@@ -1,10 +1,11 @@
 # End to end: when the disk fails a sync, no write waiting for that sync is
 # answered with success. The writes are answered UNAVAILABLE ("could not make
-# the change durable"), or, sent as tierd stops, not at all. tierd stops,
-# says why, and exits 1, so a supervisor sees a failure (tierd.service
-# restarts on one). Restarted on a healthy disk, it has every write it
-# answered before, and the database is whole. The disk-faults preload
-# ($DISK_FAULTS) fails every sync of tierd with EIO while $FAIL exists.
+# the change durable"), or, sent as tierd stops, not at all, and the log
+# tells none of them as made. tierd stops, says why, and exits 1, so a
+# supervisor sees a failure (tierd.service restarts on one). Restarted on a
+# healthy disk, it has every write it answered before, and the database is
+# whole. The disk-faults preload ($DISK_FAULTS) fails every sync of tierd
+# with EIO while $FAIL exists.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
 : "${DISK_FAULTS:?DISK_FAULTS must name the disk-faults preload library}"
@@ -55,6 +56,9 @@ TIERD_PID=""
 grep -q "cannot sync the write-ahead log: Input/output error" "$TIERD_LOG" &&
 	pass "the log names the failed sync" ||
 	fail "the log does not name the failed sync: $(tail -c 500 "$TIERD_LOG")"
+grep -q "user during-[0-9]* added" "$TIERD_LOG" &&
+	fail "the log tells a write as made that was never durable" ||
+	pass "the log tells none of the writes whose sync failed as made"
 grep -q "stopped: the write-ahead log cannot be synced" "$TIERD_LOG" &&
 	pass "the log says why tierd stopped" ||
 	fail "no 'stopped: ...' line: $(tail -c 500 "$TIERD_LOG")"
