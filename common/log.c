@@ -100,3 +100,9 @@ LOG_FN(log_error, LOG_LEVEL_ERROR)
 LOG_FN(log_warn, LOG_LEVEL_WARN)
 LOG_FN(log_info, LOG_LEVEL_INFO)
 LOG_FN(log_debug, LOG_LEVEL_DEBUG)
+
+void
+log_vinfo(const char *fmt, va_list ap)
+{
+	log_vwrite(LOG_LEVEL_INFO, fmt, ap);
+}

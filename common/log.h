@@ -6,6 +6,8 @@
 #ifndef TIER_LOG_H
 #define TIER_LOG_H
 
+#include <stdarg.h>
+
 enum log_level {
 	LOG_LEVEL_ERROR = 0,
 	LOG_LEVEL_WARN = 1,
@@ -34,5 +36,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_info with a va_list. */
+void log_vinfo(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 
 #endif

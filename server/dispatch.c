@@ -218,9 +218,8 @@ cmd_log(struct cmd_ctx *ctx, const char *fmt, ...)
 	 * a bulk import's lines are demoted, and would be many. */
 	if (ctx->notes == NULL || !log_info_wanted()) {
 		va_start(ap, fmt);
-		vsnprintf(text, sizeof(text), fmt, ap);
+		log_vinfo(fmt, ap);
 		va_end(ap);
-		log_info("%s", text);
 		return;
 	}
 	va_start(ap, fmt);
