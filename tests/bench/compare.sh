@@ -45,7 +45,7 @@ IDLE=${IDLE:-10000}
 TIERD=$BUILD/tierd
 BENCH=$BUILD/tests/bench/tier-bench
 FSYNC=$BUILD/tests/bench/fsync-rate
-SLOW=$BUILD/tests/bench/libdisk-faults.so
+FAULTS=$BUILD/tests/bench/libdisk-faults.so
 
 for f in "$TIERD" "$BENCH" "$FSYNC"; do
 	[ -x "$f" ] || { echo "compare.sh: $f is missing: build first" >&2; exit 2; }
@@ -58,8 +58,8 @@ done
 # The servers and fsync-rate run under $SYNCED: the preload, if asked for.
 SYNCED=()
 if [ -n "${FSYNC_DELAY_US:-}" ]; then
-	[ -f "$SLOW" ] || { echo "compare.sh: $SLOW is missing: build first" >&2; exit 2; }
-	SYNCED=(env "LD_PRELOAD=$(realpath "$SLOW")" "FSYNC_DELAY_US=$FSYNC_DELAY_US")
+	[ -f "$FAULTS" ] || { echo "compare.sh: $FAULTS is missing: build first" >&2; exit 2; }
+	SYNCED=(env "LD_PRELOAD=$(realpath "$FAULTS")" "FSYNC_DELAY_US=$FSYNC_DELAY_US")
 fi
 
 WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tier-compare.XXXXXX")}

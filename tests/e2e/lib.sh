@@ -493,18 +493,10 @@ wait_for() {
 # /metrics (it needs http_listen), e.g. 'tierd_requests_total{kind="status"}';
 # "missing" when there is no such series.
 tierd_metric() {
-	local port
-	port=$(tierd_http_port)
-	[ -n "$port" ] || die "tierd_metric: this tierd serves no /metrics"
-	python3 -c 'import sys, urllib.request
-url = "http://127.0.0.1:%s/metrics" % sys.argv[1]
-for line in urllib.request.urlopen(url, timeout=10).read().decode().splitlines():
-    name, _, value = line.rpartition(" ")
-    if name == sys.argv[2]:
-        print(value)
-        break
-else:
-    print("missing")' "$port" "$1"
+	local HBODY=$E2E_TMP/metrics.body # the caller's last body stays
+	[ -n "$(tierd_http_port)" ] || die "tierd_metric: this tierd serves no /metrics"
+	http_get /metrics
+	metric "$1"
 }
 
 # tierd_http_port: the port of the running tierd's /health and /metrics,
@@ -531,6 +523,11 @@ print(code, headers.get("Content-Type", ""))' "${HPORT:-$(tierd_http_port)}" "$1
 		"${2:-GET}" "$HBODY") || die "no HTTP answer for $1"
 	HSTATUS=${out%% *}
 	HTYPE=${out#* }
+}
+
+# metric NAME{LABELS}: its value in the last http_get body, or "missing".
+metric() {
+	awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print "missing" }' "$HBODY"
 }
 
 # bench_setup N [TIER-BENCH ARGS...]: starts tierd (with $CONF) and gives it

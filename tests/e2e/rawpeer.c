@@ -1423,13 +1423,13 @@ seal_padded_ping(struct rawpeer *rp, uint64_t id, struct buf *out)
 }
 
 /*
- * flood: sends one write (user_add of a researcher named RAWPEER_USER,
- * default "flood"), then padded pings without reading, as fast as the
- * socket takes them, until the write's answer is readable or
- * RAWPEER_FLOOD_MB MiB (default 64) are sent. A server that stops reading
- * a connection whose write waits takes no more than its input limit plus
- * what the kernel's buffers hold. Then it reads the write's answer and a
- * pong for every ping, in order, and prints one JSON line:
+ * flood: sends one write (user_add of a researcher named "flood"), then
+ * padded pings without reading, as fast as the socket takes them, until the
+ * write's answer is readable or RAWPEER_FLOOD_MB MiB (default 64) are sent.
+ * A server that stops reading a connection whose write waits takes no more
+ * than its input limit plus what the kernel's buffers hold. Then it reads
+ * the write's answer and a pong for every ping, in order, and prints one
+ * JSON line:
  * {"flood":{"sent":BYTES,"blocked":B,"pings":N,"written":B,"pongs":N}}
  * where sent counts the bytes the socket took before the answer came and
  * blocked says whether the socket refused more meanwhile.
@@ -1440,7 +1440,6 @@ mode_flood(struct rawpeer *rp)
 	Tier__Request req = TIER__REQUEST__INIT;
 	Tier__UserAddRequest add = TIER__USER_ADD_REQUEST__INIT;
 	Tier__ServerMessage *sm = NULL;
-	const char *user = getenv("RAWPEER_USER");
 	uint64_t cap = (uint64_t)env_long("RAWPEER_FLOOD_MB", 64) << 20;
 	uint64_t sent = 0, sent_before_answer = 0;
 	long pings = 0, pongs = 0;
@@ -1452,7 +1451,7 @@ mode_flood(struct rawpeer *rp)
 
 	if (handshake_ok(rp) != 0)
 		return 1;
-	add.name = (char *)(user != NULL ? user : "flood");
+	add.name = "flood";
 	add.role = TIER__ROLE__ROLE_RESEARCHER;
 	add.scope = "bu:flood";
 	req.id = 1;

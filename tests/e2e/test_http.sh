@@ -5,18 +5,12 @@
 # listens.
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 
-# metric NAME{LABELS}: its value in the last /metrics body, or "missing".
-metric() {
-	awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print "missing" }' "$HBODY"
-}
-
 tierd_config "http_listen = 127.0.0.1:0"
 init_admin root
 tierd_start
 wait_for "$TIERD_LOG" "http: /health and /metrics on" 10 ||
 	die "tierd did not log where /health and /metrics are"
-HPORT=$(grep -oE 'http: /health and /metrics on 127\.0\.0\.1:[0-9]+' "$TIERD_LOG" |
-	head -n 1 | grep -oE '[0-9]+$')
+HPORT=$(tierd_http_port)
 [ -n "$HPORT" ] && [ "$HPORT" != "$PORT" ] &&
 	pass "tierd serves HTTP on its own port $HPORT" ||
 	die "no HTTP port in the log"
